@@ -1,0 +1,191 @@
+//! Callbacks: asyncio's `call_soon`, and the handles that cancel them.
+//!
+//! A callback waits in the same FIFO ready queue as tasks, so `call_soon`
+//! callbacks and task steps interleave in the order they were scheduled, as
+//! in asyncio. A [`CallbackHandle`] shares the callback cell with the queue;
+//! cancelling it drops the closure at once and the loop skips the entry.
+
+use std::cell::Cell;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use super::context;
+
+/// One scheduled callback, shared by the ready queue and its handle.
+pub(crate) struct ScheduledCallback {
+    cancelled: Cell<bool>,
+    f: Cell<Option<Box<dyn FnOnce()>>>,
+}
+
+impl ScheduledCallback {
+    pub(crate) fn new(f: Box<dyn FnOnce()>) -> Rc<ScheduledCallback> {
+        Rc::new(ScheduledCallback {
+            cancelled: Cell::new(false),
+            f: Cell::new(Some(f)),
+        })
+    }
+
+    /// Runs the callback unless it was cancelled. A panic is reported and
+    /// contained: the loop goes on. Returns `true` if it ran.
+    pub(crate) fn run(&self) -> bool {
+        let Some(f) = self.f.take() else {
+            return false;
+        };
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+            let msg = crate::task::error::payload_message(payload.as_ref()).unwrap_or("<non-string payload>");
+            eprintln!("corio: a callback panicked ({msg}); the loop goes on");
+        }
+        true
+    }
+}
+
+/// The handle `call_soon` returns: asyncio's `Handle`.
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc};
+/// let ran = Rc::new(Cell::new(false));
+/// let r = ran.clone();
+/// corio::run(async move {
+///     let handle = corio::call_soon(move || r.set(true));
+///     handle.cancel();
+///     corio::yield_now().await;
+/// });
+/// assert!(!ran.get());
+/// ```
+pub struct CallbackHandle {
+    cell: Rc<ScheduledCallback>,
+}
+
+impl CallbackHandle {
+    pub(crate) fn new(cell: Rc<ScheduledCallback>) -> CallbackHandle {
+        CallbackHandle { cell }
+    }
+
+    /// Stops the callback from running (a no-op once it ran or was cancelled).
+    /// The closure is dropped now.
+    ///
+    /// ```
+    /// corio::run(async { corio::call_soon(|| unreachable!()).cancel() });
+    /// ```
+    pub fn cancel(&self) {
+        self.cell.cancelled.set(true);
+        drop(self.cell.f.take());
+    }
+
+    /// `true` after [`cancel`](CallbackHandle::cancel).
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let h = corio::call_soon(|| {});
+    ///     assert!(!h.is_cancelled());
+    ///     h.cancel();
+    ///     assert!(h.is_cancelled());
+    /// });
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.cell.cancelled.get()
+    }
+}
+
+impl fmt::Debug for CallbackHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackHandle")
+            .field("cancelled", &self.is_cancelled())
+            .finish()
+    }
+}
+
+/// Schedules `f` to run on the running loop at its next turn: asyncio's
+/// `loop.call_soon`. Callbacks run in FIFO order; one scheduled by a callback
+/// runs in the next loop iteration. A panicking callback is reported on stderr
+/// and the loop goes on.
+///
+/// # Panics
+///
+/// When no corio loop is running on this thread (use
+/// [`LoopHandle::call_soon_threadsafe`](crate::LoopHandle::call_soon_threadsafe)
+/// from other threads).
+///
+/// ```
+/// use std::{cell::RefCell, rc::Rc};
+/// let order = Rc::new(RefCell::new(Vec::new()));
+/// let o = order.clone();
+/// corio::run(async move {
+///     for i in 0..3 {
+///         let o = o.clone();
+///         corio::call_soon(move || o.borrow_mut().push(i));
+///     }
+///     corio::yield_now().await;
+/// });
+/// assert_eq!(*order.borrow(), [0, 1, 2]);
+/// ```
+#[track_caller]
+pub fn call_soon(f: impl FnOnce() + 'static) -> CallbackHandle {
+    let cell = context::with_current_core(|core| core.call_soon(Box::new(f))).unwrap_or_else(|| {
+        panic!(
+            "corio::call_soon called with no corio loop running on this thread: call it from \
+             inside corio::run(..), or use LoopHandle::call_soon_threadsafe from another thread"
+        )
+    });
+    CallbackHandle::new(cell)
+}
+
+/// The handle `call_soon_threadsafe` returns; `Send + Sync`, so any thread can
+/// cancel the callback before the loop runs it.
+///
+/// ```
+/// let lp = corio::EventLoop::new();
+/// let handle = lp.handle().call_soon_threadsafe(|| unreachable!()).unwrap();
+/// handle.cancel();
+/// lp.block_on(corio::yield_now());
+/// ```
+#[derive(Clone)]
+pub struct ThreadsafeHandle {
+    cancelled: Arc<AtomicBool>,
+}
+
+impl ThreadsafeHandle {
+    pub(crate) fn wrap(f: impl FnOnce() + Send + 'static) -> (ThreadsafeHandle, Box<dyn FnOnce() + Send>) {
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let flag = cancelled.clone();
+        let f = Box::new(move || {
+            if !flag.load(Ordering::Acquire) {
+                f();
+            }
+        });
+        (ThreadsafeHandle { cancelled }, f)
+    }
+
+    /// Stops the callback from running, if the loop has not started it yet.
+    ///
+    /// ```
+    /// let lp = corio::EventLoop::new();
+    /// lp.handle().call_soon_threadsafe(|| {}).unwrap().cancel();
+    /// ```
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Release);
+    }
+
+    /// `true` after [`cancel`](ThreadsafeHandle::cancel).
+    ///
+    /// ```
+    /// let lp = corio::EventLoop::new();
+    /// let h = lp.handle().call_soon_threadsafe(|| {}).unwrap();
+    /// h.cancel();
+    /// assert!(h.is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Acquire)
+    }
+}
+
+impl fmt::Debug for ThreadsafeHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadsafeHandle")
+            .field("cancelled", &self.is_cancelled())
+            .finish()
+    }
+}

@@ -1,0 +1,84 @@
+//! The thread-local context: which loop is running on this thread, and which
+//! task it is polling.
+//!
+//! These are corio's only two thread-locals. `spawn`, `call_soon`,
+//! `current_task` and the wakers find the loop through them instead of
+//! through a global, so several loops can live on several threads, one per
+//! thread at a time. Entering a loop while one is running on the thread is
+//! refused with a message that says what to do instead (as asyncio's `run`
+//! refuses to run from a running loop).
+
+use std::cell::Cell;
+use std::ptr::{self, NonNull};
+
+use super::core::LoopCore;
+use crate::task::header::Header;
+
+thread_local! {
+    /// The loop running on this thread, or null.
+    static CURRENT_CORE: Cell<*const LoopCore> = const { Cell::new(ptr::null()) };
+    /// The task whose poll is on the stack, or null.
+    static CURRENT_TASK: Cell<*const Header> = const { Cell::new(ptr::null()) };
+}
+
+/// Calls `f` with the loop running on this thread, if any.
+#[inline]
+pub(crate) fn with_current_core<R>(f: impl FnOnce(&LoopCore) -> R) -> Option<R> {
+    let core = CURRENT_CORE.with(Cell::get);
+    // SAFETY: a non-null pointer was set by an `EnterGuard`, which clears it
+    // before the `LoopCore` it points to can be moved or dropped.
+    (!core.is_null()).then(|| f(unsafe { &*core }))
+}
+
+/// Marks `core` as this thread's running loop until the guard drops.
+pub(crate) struct EnterGuard {
+    previous: *const LoopCore,
+}
+
+/// Enters `core` for `block_on` / `run_forever`.
+///
+/// # Panics
+///
+/// When a corio loop is already running on this thread.
+#[track_caller]
+pub(crate) fn enter(core: &LoopCore) -> EnterGuard {
+    if !CURRENT_CORE.with(Cell::get).is_null() {
+        panic!(
+            "cannot start a corio loop (corio::run, EventLoop::block_on or run_forever) from \
+             inside a running corio loop on the same thread: `.await` the future instead, or \
+             corio::spawn it as a task"
+        );
+    }
+    CURRENT_CORE.with(|c| c.set(core));
+    EnterGuard {
+        previous: ptr::null(),
+    }
+}
+
+/// Enters `core` for closing it, even from inside another loop (whose
+/// context is restored afterwards). Never panics: it runs from `Drop`.
+pub(crate) fn enter_for_close(core: &LoopCore) -> EnterGuard {
+    let previous = CURRENT_CORE.with(|c| c.replace(core));
+    EnterGuard { previous }
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        CURRENT_CORE.with(|c| c.set(self.previous));
+    }
+}
+
+/// Runs `f` with `task` as the current task. `f` must not unwind (task polls
+/// and destructors run under `catch_unwind`).
+#[inline]
+pub(crate) fn with_current_task<R>(task: NonNull<Header>, f: impl FnOnce() -> R) -> R {
+    let previous = CURRENT_TASK.with(|c| c.replace(task.as_ptr()));
+    let out = f();
+    CURRENT_TASK.with(|c| c.set(previous));
+    out
+}
+
+/// The task being polled on this thread, if any.
+pub(crate) fn current_task() -> Option<NonNull<Header>> {
+    NonNull::new(CURRENT_TASK.with(Cell::get).cast_mut())
+}

@@ -1,0 +1,358 @@
+//! `LoopCore`: the loop's state on its own thread, and the run-once cycle.
+//!
+//! One iteration ([`LoopCore::run_once`]) follows asyncio's `_run_once`:
+//!
+//! 1. **Timeout.** Zero if something is ready (or a stop is pending); else
+//!    until the nearest timer (the timer wheel plugs in here); else block.
+//! 2. **Poll.** With a non-zero timeout the loop parks in the OS poll
+//!    ([`Driver`]) through the [`ParkState`](super::park::ParkState)
+//!    handshake; with a zero timeout it polls IO only every `event_interval`
+//!    task steps (below). Then it drains the injection queue: wakes and
+//!    callbacks from other threads join the ready queue.
+//! 3. **Timers.** Expired timers join the ready queue behind what is there
+//!    (the timer wheel plugs in here).
+//! 4. **Run the batch:** exactly the entries that were ready when the batch
+//!    began. What they schedule waits for the next iteration, which is what
+//!    makes `yield_now` a fair turn.
+//!
+//! **Fairness with IO.** When tasks are always ready the loop never parks, so
+//! every `event_interval` task steps (61 by default, as tokio) it polls IO
+//! with a zero timeout and drains the injection queue mid-batch; nothing
+//! waiting on a socket or another thread starves.
+//!
+//! Borrow discipline: each `RefCell` here is borrowed for one queue or
+//! registry operation and released before any user code (a poll, a callback,
+//! a destructor) runs, so user code may call back into the loop freely.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::io;
+use std::panic::Location;
+use std::ptr::NonNull;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::callback::ScheduledCallback;
+use super::ready_queue::{ReadyQueue, Runnable};
+use super::shared::{LoopShared, Remote};
+use super::stats::{LoopStats, StatCounters};
+use crate::debug::{self, DebugConfig};
+use crate::io::driver::Driver;
+use crate::task::harness;
+use crate::task::header::Header;
+use crate::task::raw::{Stage, TaskCell, VTableFor};
+use crate::task::registry::TaskRegistry;
+use crate::task::state::{CANCEL_REQUESTED, COMPLETE};
+
+/// Settings fixed when the loop is built.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LoopConfig {
+    pub(crate) event_interval: u32,
+    pub(crate) debug: DebugConfig,
+}
+
+/// See the module docs.
+pub(crate) struct LoopCore {
+    shared: Arc<LoopShared>,
+    ready: RefCell<ReadyQueue>,
+    registry: RefCell<TaskRegistry>,
+    driver: RefCell<Driver>,
+    next_task_id: Cell<u32>,
+    /// `stop()` was called; the current iteration finishes, then the loop returns.
+    stopping: Cell<bool>,
+    /// The loop is closing: new tasks are born cancelled.
+    closing: Cell<bool>,
+    /// Task steps since IO was last polled.
+    ticks: Cell<u32>,
+    config: LoopConfig,
+    stats: StatCounters,
+}
+
+impl LoopCore {
+    pub(crate) fn new(config: LoopConfig) -> io::Result<LoopCore> {
+        let (driver, unparker) = Driver::new()?;
+        Ok(LoopCore {
+            shared: Arc::new(LoopShared::new(unparker)),
+            ready: RefCell::default(),
+            registry: RefCell::default(),
+            driver: RefCell::new(driver),
+            next_task_id: Cell::new(1),
+            stopping: Cell::new(false),
+            closing: Cell::new(false),
+            ticks: Cell::new(0),
+            config,
+            stats: StatCounters::default(),
+        })
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<LoopShared> {
+        &self.shared
+    }
+
+    /// The identity wakers compare against (see `task/waker.rs`).
+    #[inline]
+    pub(crate) fn shared_ptr(&self) -> *const LoopShared {
+        Arc::as_ptr(&self.shared)
+    }
+
+    pub(crate) fn debug(&self) -> &DebugConfig {
+        &self.config.debug
+    }
+
+    pub(crate) fn stats(&self) -> LoopStats {
+        self.stats.snapshot()
+    }
+
+    // ----- tasks -----
+
+    /// Allocates, registers and queues a task; returns it with one reference
+    /// for the caller's handle (the other is the loop's).
+    pub(crate) fn spawn<F>(
+        &self,
+        future: F,
+        name: Option<String>,
+        spawned_at: &'static Location<'static>,
+    ) -> NonNull<Header>
+    where
+        F: Future + 'static,
+    {
+        let id = self.next_task_id.get();
+        self.next_task_id.set(id.wrapping_add(1).max(1));
+        let cell = Box::new(TaskCell {
+            header: Header::new(
+                &VTableFor::<F>::VTABLE,
+                self.shared.clone(),
+                id,
+                name,
+                spawned_at,
+            ),
+            stage: std::cell::UnsafeCell::new(Stage::Running(future)),
+        });
+        let task = NonNull::from(Box::leak(cell)).cast::<Header>();
+        if self.closing.get() {
+            // SAFETY: we own the new task.
+            let _ = unsafe { task.as_ref() }.state.request_cancel();
+        }
+        self.registry.borrow_mut().insert(task);
+        self.ready.borrow_mut().push_task(task);
+        task
+    }
+
+    /// A wake on the loop's own thread.
+    #[inline]
+    pub(crate) fn schedule_task(&self, task: NonNull<Header>) {
+        // SAFETY: the waker calling this holds a reference.
+        let h = unsafe { task.as_ref() };
+        if h.state.transition_to_scheduled() == crate::task::state::ScheduleDecision::Push {
+            self.ready.borrow_mut().push_task(task);
+        }
+    }
+
+    /// A task completed: it leaves the registry.
+    pub(crate) fn unregister(&self, task: NonNull<Header>) {
+        self.registry.borrow_mut().remove(task);
+    }
+
+    /// Pointers to every task not yet done, each with a new reference taken.
+    pub(crate) fn live_tasks(&self) -> Vec<NonNull<Header>> {
+        let registry = self.registry.borrow();
+        registry
+            .iter()
+            .inspect(|t| {
+                // SAFETY: registered tasks are alive.
+                unsafe { t.as_ref() }.retain();
+            })
+            .collect()
+    }
+
+    /// The registry, for the dump; `None` when it is busy (never waits).
+    pub(crate) fn try_registry(&self) -> Option<std::cell::Ref<'_, TaskRegistry>> {
+        self.registry.try_borrow().ok()
+    }
+
+    // ----- callbacks -----
+
+    /// `call_soon`: queue `f` behind everything already ready.
+    pub(crate) fn call_soon(&self, f: Box<dyn FnOnce()>) -> Rc<ScheduledCallback> {
+        let cell = ScheduledCallback::new(f);
+        self.ready.borrow_mut().push_callback(cell.clone());
+        cell
+    }
+
+    // ----- the cycle -----
+
+    /// `stop()`: let the current iteration finish, then return from `run_forever`.
+    pub(crate) fn request_stop(&self) {
+        self.stopping.set(true);
+    }
+
+    /// Consumes a pending stop request.
+    pub(crate) fn take_stop_request(&self) -> bool {
+        self.stopping.replace(false)
+    }
+
+    /// One turn of the cycle. See the module docs.
+    pub(crate) fn run_once(&self) {
+        StatCounters::bump(&self.stats.iterations);
+        // 1. Timeout: zero when something is ready; otherwise block (timers
+        //    will bound this by the nearest deadline).
+        self.drain_injected();
+        let work_ready = !self.ready.borrow().is_empty() || self.stopping.get();
+        // 2. Poll IO and take in what other threads sent.
+        if !work_ready {
+            self.park(None);
+        } else if self.ticks.get() >= self.config.event_interval {
+            self.poll_io_now();
+        }
+        // 3. Timers join here.
+        // 4. Run exactly what was ready when the batch began.
+        let batch = self.ready.borrow().len();
+        for _ in 0..batch {
+            let Some(next) = self.ready.borrow_mut().pop() else {
+                break;
+            };
+            self.run_one(next);
+            let ticks = self.ticks.get() + 1;
+            self.ticks.set(ticks);
+            if ticks >= self.config.event_interval {
+                self.poll_io_now();
+            }
+        }
+        self.ready.borrow_mut().shrink_if_drained();
+    }
+
+    #[inline]
+    fn run_one(&self, next: Runnable) {
+        match next {
+            Runnable::Task(task) => {
+                StatCounters::bump(&self.stats.tasks_polled);
+                harness::run_task(self, task);
+            }
+            Runnable::Callback(callback) => {
+                if callback.run() {
+                    StatCounters::bump(&self.stats.callbacks_run);
+                }
+            }
+        }
+    }
+
+    /// Blocks in the OS poll until IO, a wake-up from another thread or the
+    /// timeout — unless another thread already injected work.
+    fn park(&self, timeout: Option<Duration>) {
+        StatCounters::bump(&self.stats.parks);
+        let park = self.shared.park_state();
+        if park.begin_park() {
+            self.os_poll(timeout);
+            park.end_park();
+        } else if self.driver.borrow().has_io_sources() {
+            self.os_poll(Some(Duration::ZERO));
+        }
+        self.ticks.set(0);
+        self.drain_injected();
+    }
+
+    /// The mid-batch fairness check: IO without blocking, and the injection queue.
+    fn poll_io_now(&self) {
+        self.ticks.set(0);
+        if self.driver.borrow().has_io_sources() {
+            self.os_poll(Some(Duration::ZERO));
+        }
+        self.drain_injected();
+    }
+
+    fn os_poll(&self, timeout: Option<Duration>) {
+        if let Err(e) = self.driver.borrow_mut().poll(timeout) {
+            // The OS poller failing (EBADF, ENOMEM) leaves the loop nothing to
+            // wait with; continuing would spin or hang silently.
+            panic!("corio: the OS poll failed: {e}");
+        }
+    }
+
+    /// Moves what other threads injected onto the ready queue.
+    fn drain_injected(&self) {
+        if !self.shared.has_injected() {
+            return;
+        }
+        while let Some(work) = self.shared.pop() {
+            StatCounters::bump(&self.stats.remote_events);
+            match work {
+                Remote::Wake(task) => {
+                    let task = task.0;
+                    // SAFETY: the entry owns a reference to the task.
+                    let h = unsafe { task.as_ref() };
+                    h.clear_injected();
+                    self.schedule_task(task);
+                    // SAFETY: give up the entry's reference (a queued task is
+                    // covered by the loop's own reference).
+                    unsafe { Header::release(task) };
+                }
+                Remote::Callback(f) => {
+                    self.call_soon(f);
+                }
+            }
+        }
+    }
+
+    // ----- closing -----
+
+    /// asyncio.run's epilogue: cancel every task that is not done, run the
+    /// loop until they have all finished cancelling and the callbacks that
+    /// produced have run, then close the injection queue.
+    pub(crate) fn close(&self) {
+        if self.shared.is_closed() {
+            return;
+        }
+        self.closing.set(true);
+        self.stopping.set(false);
+        const MAX_ROUNDS: usize = 1000;
+        for _ in 0..MAX_ROUNDS {
+            if self.registry.borrow().len() == 0 && self.ready.borrow().is_empty() && !self.shared.has_injected() {
+                break;
+            }
+            for task in self.live_tasks() {
+                // SAFETY: `live_tasks` took a reference for us.
+                let h = unsafe { task.as_ref() };
+                if !h.state.is(CANCEL_REQUESTED) {
+                    debug::report_pending_at_close(self.debug(), h);
+                }
+                harness::cancel(task, None);
+                // SAFETY: release the reference `live_tasks` took.
+                unsafe { Header::release(task) };
+            }
+            self.stopping.set(true); // never park while closing
+            self.run_once();
+            self.stopping.set(false);
+        }
+        self.force_drop_remaining();
+        self.shared.close();
+    }
+
+    /// A last resort when closing did not converge (destructors that keep
+    /// spawning): drop every remaining future without running anything.
+    fn force_drop_remaining(&self) {
+        let remaining = self.live_tasks();
+        if !remaining.is_empty() {
+            eprintln!(
+                "corio: {} task(s) still spawning while the loop closed; dropping them",
+                remaining.len()
+            );
+        }
+        for task in remaining {
+            // SAFETY: `live_tasks` took a reference for us.
+            if !unsafe { task.as_ref() }.state.is(COMPLETE) {
+                harness::cancel_now(self, task);
+            }
+            // SAFETY: release the reference `live_tasks` took.
+            unsafe { Header::release(task) };
+        }
+        loop {
+            let next = self.ready.borrow_mut().pop();
+            match next {
+                Some(Runnable::Task(task)) => harness::run_task(self, task),
+                Some(Runnable::Callback(cb)) => drop(cb),
+                None => break,
+            }
+        }
+    }
+}

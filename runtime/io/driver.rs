@@ -1,0 +1,78 @@
+//! `Driver` and `Unparker`: the loop's OS poller and the handle other threads
+//! use to interrupt it.
+//!
+//! The owner/handle split follows tokio's `Driver`/`Handle`: the `Driver` owns
+//! the `mio::Poll` and lives inside the loop (only the loop thread blocks in
+//! it); the `Unparker` wraps a `mio::Waker` and lives in the loop's shared,
+//! thread-safe part, so any thread can interrupt a blocked poll.
+//!
+//! What the OS promises here (Linux, through mio): `mio::Waker` is an eventfd
+//! registered edge-triggered; each `wake` makes one pending poll return with
+//! the `TOKEN_WAKEUP` event, and wake-ups may coalesce. `poll` may return
+//! early (a signal, `EINTR`) or with no events: the loop treats every return
+//! as "look again", never as "something happened".
+
+use std::io;
+use std::time::Duration;
+
+use mio::{Events, Poll, Token, Waker};
+
+/// The token of the cross-thread wake-up; never handed to a socket.
+pub(crate) const TOKEN_WAKEUP: Token = Token(usize::MAX);
+
+/// How many OS events one poll can return at most.
+const EVENTS_CAPACITY: usize = 1024;
+
+/// The loop's OS poller. See the module docs.
+pub(crate) struct Driver {
+    poll: Poll,
+    events: Events,
+    /// Registered IO sources (sockets). With none, a non-blocking poll can only
+    /// report a cross-thread wake-up, which the loop sees in its injection
+    /// queue anyway, so the system call is skipped.
+    sources: usize,
+}
+
+/// Wakes a parked loop from any thread.
+pub(crate) struct Unparker(Waker);
+
+impl Driver {
+    /// A poller and its un-parker.
+    pub(crate) fn new() -> io::Result<(Driver, Unparker)> {
+        let poll = Poll::new()?;
+        let waker = Waker::new(poll.registry(), TOKEN_WAKEUP)?;
+        let driver = Driver {
+            poll,
+            events: Events::with_capacity(EVENTS_CAPACITY),
+            sources: 0,
+        };
+        Ok((driver, Unparker(waker)))
+    }
+
+    /// `true` when a zero-timeout poll could report something the loop would
+    /// not otherwise learn.
+    pub(crate) fn has_io_sources(&self) -> bool {
+        self.sources > 0
+    }
+
+    /// Blocks until an event, a wake-up or the timeout (`None`: no timeout).
+    /// An interrupted poll (`EINTR`) returns normally: the loop looks again.
+    pub(crate) fn poll(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        match self.poll.poll(&mut self.events, timeout) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl Unparker {
+    /// Interrupts the loop's blocked poll (or its next one).
+    pub(crate) fn unpark(&self) {
+        if let Err(e) = self.0.wake() {
+            // Only a broken eventfd can fail here; the loop would then sleep
+            // until its timeout. Say so rather than hide it.
+            eprintln!("corio: could not wake the event loop: {e}");
+        }
+    }
+}

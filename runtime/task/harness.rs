@@ -1,0 +1,149 @@
+//! The life of a task on its loop: run one step, cancel, complete.
+//!
+//! These are the functions the loop calls with a task popped from its ready
+//! queue. They hold no borrow of loop state while user code runs (the future's
+//! `poll` and `Drop`, output destructors, wakers): every borrow is taken and
+//! released around a single queue or registry operation.
+
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Context;
+use std::time::Instant;
+
+use super::header::Header;
+use super::raw::PollResult;
+use super::state::{Outcome, CANCEL_REQUESTED, COMPLETE, JOIN_INTEREST, SCHEDULED};
+use super::task_ref::{DoneCallbackId, TaskRef};
+use super::waker::{borrowed_waker, schedule};
+use crate::debug;
+use crate::event_loop::context;
+use crate::event_loop::core::LoopCore;
+
+/// Runs one step of `task`, whose ready-queue entry the loop just popped.
+pub(crate) fn run_task(core: &LoopCore, task: NonNull<Header>) {
+    // SAFETY: an entry in the ready queue is covered by the loop's reference.
+    let h = unsafe { task.as_ref() };
+    h.state.transition_to_dequeued();
+    if h.state.is(COMPLETE) {
+        // The task completed while queued; `complete` left the loop's
+        // reference for this entry to release.
+        // SAFETY: that reference is ours to give up.
+        unsafe { Header::release(task) };
+        return;
+    }
+    if h.state.is(CANCEL_REQUESTED) {
+        cancel_now(core, task);
+        return;
+    }
+    h.state.transition_to_running();
+    // SAFETY: the loop's reference keeps the header alive during the poll.
+    let waker = unsafe { borrowed_waker(task) };
+    let mut cx = Context::from_waker(&waker);
+    let started = core.debug().enabled.then(Instant::now);
+    let result = context::with_current_task(task, || {
+        // SAFETY: on the loop thread, the stage is `Running` (not complete), and
+        // nothing else borrows it during a poll.
+        unsafe { (h.vtable.poll)(task, &mut cx) }
+    });
+    h.state.transition_to_idle();
+    if let Some(started) = started {
+        debug::record_poll(core.debug(), h, started.elapsed());
+    }
+    match result {
+        PollResult::Pending => {}
+        PollResult::Returned => complete(core, task, Outcome::Returned),
+        PollResult::Panicked(payload) => {
+            h.with_cold(|c| c.panic_payload = Some(payload));
+            complete(core, task, Outcome::Panicked);
+        }
+    }
+}
+
+/// Drops the future of a task whose cancellation was requested, and completes it.
+pub(crate) fn cancel_now(core: &LoopCore, task: NonNull<Header>) {
+    // SAFETY: the loop's reference keeps the task alive until `complete`.
+    let h = unsafe { task.as_ref() };
+    // The future's destructor is the Rust counterpart of asyncio's cleanup after
+    // CancelledError, so it runs as the current task.
+    let panicked = context::with_current_task(task, || {
+        // SAFETY: on the loop thread, the task is not complete: stage `Running`.
+        unsafe { (h.vtable.drop_future)(task) }
+    });
+    match panicked {
+        None => complete(core, task, Outcome::Cancelled),
+        Some(payload) => {
+            h.with_cold(|c| c.panic_payload = Some(payload));
+            complete(core, task, Outcome::Panicked);
+        }
+    }
+}
+
+/// Records the outcome, leaves the registry, wakes the awaiter, schedules the
+/// done-callbacks and gives up the loop's reference.
+fn complete(core: &LoopCore, task: NonNull<Header>, outcome: Outcome) {
+    // SAFETY: the loop's reference keeps the task alive until the end of this function.
+    let h = unsafe { task.as_ref() };
+    h.state.transition_to_complete(outcome);
+    core.unregister(task);
+    if !h.state.is(JOIN_INTEREST) && outcome == Outcome::Returned {
+        // SAFETY: on the loop thread; the future is gone and nobody will read the output.
+        unsafe { (h.vtable.drop_output)(task) };
+    }
+    let (join_waker, callbacks) = h
+        .peek_cold(|c| (c.join_waker.take(), std::mem::take(&mut c.done_callbacks)))
+        .unwrap_or_default();
+    if let Some(waker) = join_waker {
+        waker.wake();
+    }
+    for (_, callback) in callbacks {
+        schedule_done_callback(core, task, callback);
+    }
+    if outcome == Outcome::Panicked && !h.state.is(JOIN_INTEREST) {
+        debug::report_unretrieved_panic(core.debug(), h);
+    }
+    if !h.state.is(SCHEDULED) {
+        // SAFETY: the loop's reference, given up now that the task is complete
+        // and not in the ready queue (else the queue entry releases it).
+        unsafe { Header::release(task) };
+    }
+}
+
+fn schedule_done_callback(core: &LoopCore, task: NonNull<Header>, callback: Box<dyn FnOnce(&TaskRef)>) {
+    // SAFETY: the caller holds a reference to the task.
+    let task_ref = unsafe { TaskRef::retained(task) };
+    core.call_soon(Box::new(move || callback(&task_ref)));
+}
+
+/// `Task::cancel` and `TaskRef::cancel`.
+pub(crate) fn cancel(task: NonNull<Header>, message: Option<String>) -> bool {
+    // SAFETY: the caller (a handle or TaskRef) holds a reference.
+    let h = unsafe { task.as_ref() };
+    if !h.state.request_cancel() {
+        return false;
+    }
+    if let Some(message) = message {
+        let old = h.with_cold(|c| c.cancel_message.replace(message));
+        drop(old);
+    }
+    schedule(task);
+    true
+}
+
+/// `Task::add_done_callback`.
+pub(crate) fn add_done_callback(task: NonNull<Header>, callback: Box<dyn FnOnce(&TaskRef)>) -> DoneCallbackId {
+    static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+    let id = DoneCallbackId(NEXT_ID.fetch_add(1, Ordering::Relaxed));
+    // SAFETY: the caller holds a reference.
+    let h = unsafe { task.as_ref() };
+    if h.state.is(COMPLETE) {
+        context::with_current_core(|core| schedule_done_callback(core, task, callback)).expect(
+            "add_done_callback on a finished task needs a running corio loop on this thread \
+             to schedule the callback on",
+        );
+    } else {
+        h.with_cold(|c| c.done_callbacks.push((id.0, callback)));
+    }
+    id
+}
+
+

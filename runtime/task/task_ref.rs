@@ -1,0 +1,309 @@
+//! `TaskRef`: a type-erased reference to a task, for introspection —
+//! what `current_task`, `all_tasks` and done-callbacks hand out.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+use std::panic::Location;
+use std::ptr::NonNull;
+use std::time::Duration;
+
+use super::harness;
+use super::header::Header;
+use super::state::{Outcome, CANCEL_REQUESTED, COMPLETE, RUNNING, SCHEDULED};
+
+/// A task's id: unique among the tasks of one loop (a 32-bit counter that
+/// starts at 1 and wraps after 2^32 spawns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId(pub(crate) u32);
+
+impl TaskId {
+    /// The id as a number.
+    ///
+    /// ```
+    /// corio::run(async { assert!(corio::spawn(async {}).id().as_u32() > 0) });
+    /// ```
+    pub fn as_u32(self) -> u32 {
+        self.0
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Names one done-callback, for [`Task::remove_done_callback`](crate::Task::remove_done_callback).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DoneCallbackId(pub(crate) u64);
+
+/// Where a task is in its life, as introspection sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskState {
+    /// In the ready queue, waiting for its next poll.
+    Ready,
+    /// Being polled right now (it is the current task).
+    Running,
+    /// Not ready: waiting for a waker.
+    Waiting,
+    /// `cancel` was called; the future is dropped at the next scheduling point.
+    Cancelling,
+    /// Returned a value.
+    Done,
+    /// Ended by cancellation.
+    Cancelled,
+    /// Ended by a panic.
+    Panicked,
+}
+
+impl TaskState {
+    /// `true` for the three finished states.
+    ///
+    /// ```
+    /// assert!(corio::TaskState::Cancelled.is_finished());
+    /// assert!(!corio::TaskState::Waiting.is_finished());
+    /// ```
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            TaskState::Done | TaskState::Cancelled | TaskState::Panicked
+        )
+    }
+}
+
+impl fmt::Display for TaskState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// A reference to a task of unknown output type: asyncio's view of a task in
+/// `current_task()`, `all_tasks()` and done-callbacks.
+///
+/// It can tell the task's id, name, state, spawn site, poll count and time
+/// spent in polls, and it can cancel the task. Holding one keeps the task's
+/// small header alive, never its future. Two `TaskRef`s are equal when they
+/// refer to the same task.
+///
+/// ```
+/// corio::run(async {
+///     let me = corio::current_task().expect("main runs as a task");
+///     assert_eq!(me.state(), corio::TaskState::Running);
+///     assert!(me.spawned_at().file().ends_with(".rs"));
+/// });
+/// ```
+pub struct TaskRef {
+    raw: NonNull<Header>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl TaskRef {
+    /// # Safety
+    /// `raw` is a live header and the caller hands over one reference.
+    pub(crate) unsafe fn from_raw(raw: NonNull<Header>) -> TaskRef {
+        TaskRef {
+            raw,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// A new `TaskRef` that takes its own reference.
+    ///
+    /// # Safety
+    /// `raw` is a live header.
+    pub(crate) unsafe fn retained(raw: NonNull<Header>) -> TaskRef {
+        // SAFETY: the caller guarantees the header is alive.
+        unsafe { raw.as_ref() }.retain();
+        // SAFETY: we just took the reference.
+        unsafe { TaskRef::from_raw(raw) }
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: a TaskRef owns a reference, so the header is alive.
+        unsafe { self.raw.as_ref() }
+    }
+
+    /// The task's id.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let t = corio::spawn(async {});
+    ///     assert_eq!(t.task_ref().id(), t.id());
+    /// });
+    /// ```
+    pub fn id(&self) -> TaskId {
+        TaskId(self.header().id)
+    }
+
+    /// The task's name (`Task-<id>` unless one was given).
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let t = corio::task::Builder::new().name("io").spawn(async {});
+    ///     assert_eq!(t.task_ref().name(), "io");
+    /// });
+    /// ```
+    pub fn name(&self) -> String {
+        self.header().name()
+    }
+
+    /// Where the task is in its life.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let t = corio::spawn(async {});
+    ///     assert_eq!(t.task_ref().state(), corio::TaskState::Ready);
+    /// });
+    /// ```
+    pub fn state(&self) -> TaskState {
+        let s = &self.header().state;
+        match s.outcome() {
+            Some(Outcome::Returned) => TaskState::Done,
+            Some(Outcome::Cancelled) => TaskState::Cancelled,
+            Some(Outcome::Panicked) => TaskState::Panicked,
+            None if s.is(RUNNING) => TaskState::Running,
+            None if s.is(CANCEL_REQUESTED) => TaskState::Cancelling,
+            None if s.is(SCHEDULED) => TaskState::Ready,
+            None => TaskState::Waiting,
+        }
+    }
+
+    /// `true` once the task has finished in any way.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let t = corio::spawn(async {});
+    ///     let r = t.task_ref();
+    ///     t.await.unwrap();
+    ///     assert!(r.is_done());
+    /// });
+    /// ```
+    pub fn is_done(&self) -> bool {
+        self.header().state.is(COMPLETE)
+    }
+
+    /// `true` if the task ended by cancellation.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let t = corio::spawn(async {});
+    ///     let r = t.task_ref();
+    ///     r.cancel();
+    ///     let _ = t.await;
+    ///     assert!(r.is_cancelled());
+    /// });
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.header().state.outcome() == Some(Outcome::Cancelled)
+    }
+
+    /// The source location of the `spawn` call that created the task.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let line = line!() + 1;
+    ///     let t = corio::spawn(async {});
+    ///     assert_eq!(t.task_ref().spawned_at().line(), line);
+    /// });
+    /// ```
+    pub fn spawned_at(&self) -> &'static Location<'static> {
+        self.header().spawned_at
+    }
+
+    /// How many times the task's future has been polled.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let t = corio::spawn(async { corio::yield_now().await });
+    ///     let r = t.task_ref();
+    ///     t.await.unwrap();
+    ///     assert_eq!(r.poll_count(), 2);
+    /// });
+    /// ```
+    pub fn poll_count(&self) -> u32 {
+        self.header().state.poll_count()
+    }
+
+    /// Total time spent inside the task's `poll`. Measured only when the loop
+    /// runs in debug mode (two clock reads per poll are too dear otherwise);
+    /// zero elsewhere.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let me = corio::current_task().unwrap();
+    ///     assert_eq!(me.poll_time(), std::time::Duration::ZERO);
+    /// });
+    /// ```
+    pub fn poll_time(&self) -> Duration {
+        self.header()
+            .peek_cold(|c| c.poll_time)
+            .unwrap_or(Duration::ZERO)
+    }
+
+    /// Requests cancellation, as [`Task::cancel`](crate::Task::cancel).
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let t = corio::spawn(std::future::pending::<()>());
+    ///     assert!(t.task_ref().cancel());
+    ///     assert!(t.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn cancel(&self) -> bool {
+        harness::cancel(self.raw, None)
+    }
+
+    /// Requests cancellation with a message, as [`Task::cancel_with`](crate::Task::cancel_with).
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let t = corio::spawn(std::future::pending::<()>());
+    ///     t.task_ref().cancel_with("bye");
+    ///     assert_eq!(t.await.unwrap_err().to_string(), "task was cancelled: bye");
+    /// });
+    /// ```
+    pub fn cancel_with(&self, message: impl Into<String>) -> bool {
+        harness::cancel(self.raw, Some(message.into()))
+    }
+}
+
+impl Clone for TaskRef {
+    fn clone(&self) -> TaskRef {
+        // SAFETY: self holds a reference, so the header is alive.
+        unsafe { TaskRef::retained(self.raw) }
+    }
+}
+
+impl Drop for TaskRef {
+    fn drop(&mut self) {
+        // SAFETY: the TaskRef owned this reference.
+        unsafe { Header::release(self.raw) };
+    }
+}
+
+impl PartialEq for TaskRef {
+    fn eq(&self, other: &TaskRef) -> bool {
+        self.raw == other.raw
+    }
+}
+
+impl Eq for TaskRef {}
+
+impl Hash for TaskRef {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.raw.hash(state);
+    }
+}
+
+impl fmt::Debug for TaskRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskRef")
+            .field("id", &self.header().id)
+            .field("name", &self.name())
+            .field("state", &self.state())
+            .field("polls", &self.poll_count())
+            .field("spawned_at", &format_args!("{}", self.spawned_at()))
+            .finish()
+    }
+}
