@@ -28,9 +28,9 @@
 //! release ordering, the loop that reads a notifier's value also sees the work
 //! that notifier pushed before it. `park.rs`'s loom model checks this.
 
-#[cfg(loom)]
+#[cfg(corio_loom)]
 use loom::sync::atomic::{AtomicU8, Ordering};
-#[cfg(not(loom))]
+#[cfg(not(corio_loom))]
 use std::sync::atomic::{AtomicU8, Ordering};
 
 const RUNNING: u8 = 0;
@@ -69,8 +69,8 @@ impl ParkState {
 }
 
 /// Model-checks the protocol with loom: run with
-/// `RUSTFLAGS="--cfg loom" cargo test --release --lib park`.
-#[cfg(all(test, loom))]
+/// `RUSTFLAGS="--cfg corio_loom" cargo test --release --lib park`.
+#[cfg(all(test, corio_loom))]
 mod loom_model {
     use super::ParkState;
     use loom::sync::atomic::{AtomicUsize, Ordering};
