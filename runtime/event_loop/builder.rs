@@ -27,6 +27,7 @@ pub struct Builder {
     debug: Option<bool>,
     slow_poll_threshold: Duration,
     event_interval: u32,
+    start_paused: bool,
 }
 
 impl Builder {
@@ -35,6 +36,7 @@ impl Builder {
             debug: None,
             slow_poll_threshold: DEFAULT_SLOW_POLL_THRESHOLD,
             event_interval: DEFAULT_EVENT_INTERVAL,
+            start_paused: false,
         }
     }
 
@@ -74,6 +76,23 @@ impl Builder {
         self
     }
 
+    /// Starts the loop's clock paused, for tests: time stands still until
+    /// [`time::advance`](crate::time::advance) moves it, and when the loop has
+    /// nothing to do but wait for a timer it jumps to that timer's deadline
+    /// at once instead of sleeping.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let lp = corio::EventLoop::builder().start_paused(true).build().unwrap();
+    /// let real = Instant::now();
+    /// lp.block_on(corio::time::sleep(Duration::from_secs(3600)));
+    /// assert!(real.elapsed() < Duration::from_secs(60));
+    /// ```
+    pub fn start_paused(mut self, paused: bool) -> Builder {
+        self.start_paused = paused;
+        self
+    }
+
     /// Builds the loop.
     ///
     /// # Errors
@@ -102,6 +121,7 @@ impl Builder {
                 enabled,
                 slow_poll_threshold: self.slow_poll_threshold,
             },
+            start_paused: self.start_paused,
         })?;
         Ok(EventLoop::from_core(core))
     }

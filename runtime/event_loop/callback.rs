@@ -28,6 +28,16 @@ impl ScheduledCallback {
         })
     }
 
+    /// Marks the callback cancelled and drops the closure now.
+    pub(crate) fn cancel(&self) {
+        self.cancelled.set(true);
+        drop(self.f.take());
+    }
+
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.cancelled.get()
+    }
+
     /// Runs the callback unless it was cancelled. A panic is reported and
     /// contained: the loop goes on. Returns `true` if it ran.
     pub(crate) fn run(&self) -> bool {
@@ -71,8 +81,7 @@ impl CallbackHandle {
     /// corio::run(async { corio::call_soon(|| unreachable!()).cancel() });
     /// ```
     pub fn cancel(&self) {
-        self.cell.cancelled.set(true);
-        drop(self.cell.f.take());
+        self.cell.cancel();
     }
 
     /// `true` after [`cancel`](CallbackHandle::cancel).
@@ -86,7 +95,7 @@ impl CallbackHandle {
     /// });
     /// ```
     pub fn is_cancelled(&self) -> bool {
-        self.cell.cancelled.get()
+        self.cell.is_cancelled()
     }
 }
 

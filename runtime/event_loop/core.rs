@@ -3,14 +3,15 @@
 //! One iteration ([`LoopCore::run_once`]) follows asyncio's `_run_once`:
 //!
 //! 1. **Timeout.** Zero if something is ready (or a stop is pending); else
-//!    until the nearest timer (the timer wheel plugs in here); else block.
+//!    until the nearest timer of the [`TimerWheel`]; else block.
 //! 2. **Poll.** With a non-zero timeout the loop parks in the OS poll
 //!    ([`Driver`]) through the [`ParkState`](super::park::ParkState)
 //!    handshake; with a zero timeout it polls IO only every `event_interval`
 //!    task steps (below). Then it drains the injection queue: wakes and
 //!    callbacks from other threads join the ready queue.
-//! 3. **Timers.** Expired timers join the ready queue behind what is there
-//!    (the timer wheel plugs in here).
+//! 3. **Timers.** Expired timers, in deadline order, join the ready queue
+//!    behind what is there: a sleeping task is woken, a `call_later`
+//!    callback is queued.
 //! 4. **Run the batch:** exactly the entries that were ready when the batch
 //!    began. What they schedule waits for the next iteration, which is what
 //!    makes `yield_now` a fair turn.
@@ -44,12 +45,16 @@ use crate::task::header::Header;
 use crate::task::raw::{Stage, TaskCell, VTableFor};
 use crate::task::registry::TaskRegistry;
 use crate::task::state::{CANCEL_REQUESTED, COMPLETE};
+use crate::time::clock::Clock;
+use crate::time::wheel::{Fired, TimerKey, TimerWheel, TICK_NS};
+use crate::time::TimerAction;
 
 /// Settings fixed when the loop is built.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct LoopConfig {
     pub(crate) event_interval: u32,
     pub(crate) debug: DebugConfig,
+    pub(crate) start_paused: bool,
 }
 
 /// See the module docs.
@@ -58,6 +63,10 @@ pub(crate) struct LoopCore {
     ready: RefCell<ReadyQueue>,
     registry: RefCell<TaskRegistry>,
     driver: RefCell<Driver>,
+    clock: Clock,
+    timers: RefCell<TimerWheel<TimerAction>>,
+    /// Reused buffer for the timers one `advance` fires.
+    fired: RefCell<Vec<Fired<TimerAction>>>,
     next_task_id: Cell<u32>,
     /// `stop()` was called; the current iteration finishes, then the loop returns.
     stopping: Cell<bool>,
@@ -77,6 +86,9 @@ impl LoopCore {
             ready: RefCell::default(),
             registry: RefCell::default(),
             driver: RefCell::new(driver),
+            clock: Clock::new(config.start_paused),
+            timers: RefCell::new(TimerWheel::new()),
+            fired: RefCell::default(),
             next_task_id: Cell::new(1),
             stopping: Cell::new(false),
             closing: Cell::new(false),
@@ -195,17 +207,21 @@ impl LoopCore {
     /// One turn of the cycle. See the module docs.
     pub(crate) fn run_once(&self) {
         StatCounters::bump(&self.stats.iterations);
-        // 1. Timeout: zero when something is ready; otherwise block (timers
-        //    will bound this by the nearest deadline).
         self.drain_injected();
+        // 1. Timeout, and 2. poll IO / take in what other threads sent.
         let work_ready = !self.ready.borrow().is_empty() || self.stopping.get();
-        // 2. Poll IO and take in what other threads sent.
-        if !work_ready {
-            self.park(None);
-        } else if self.ticks.get() >= self.config.event_interval {
-            self.poll_io_now();
+        if work_ready {
+            if self.ticks.get() >= self.config.event_interval {
+                self.poll_io_now();
+            }
+        } else {
+            match self.timer_timeout() {
+                Some(Duration::ZERO) => {}
+                timeout => self.park(timeout),
+            }
         }
-        // 3. Timers join here.
+        // 3. Expired timers join the ready queue.
+        self.fire_timers();
         // 4. Run exactly what was ready when the batch began.
         let batch = self.ready.borrow().len();
         for _ in 0..batch {
@@ -241,6 +257,14 @@ impl LoopCore {
     /// timeout — unless another thread already injected work.
     fn park(&self, timeout: Option<Duration>) {
         StatCounters::bump(&self.stats.parks);
+        if let Some(timeout) = timeout {
+            if self.clock.is_paused() && !self.driver.borrow().has_io_sources() {
+                // Paused time: jump to the next deadline instead of sleeping.
+                self.clock.advance(timeout);
+                self.drain_injected();
+                return;
+            }
+        }
         let park = self.shared.park_state();
         if park.begin_park() {
             self.os_poll(timeout);
@@ -292,6 +316,64 @@ impl LoopCore {
                 }
             }
         }
+    }
+
+    // ----- timers -----
+
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Registers a timer for `deadline`.
+    pub(crate) fn insert_timer(&self, deadline: std::time::Instant, action: TimerAction) -> TimerKey {
+        let at = self.clock.ns_of(deadline);
+        self.timers.borrow_mut().insert(at, action)
+    }
+
+    /// Cancels a timer; returns its action (for the caller to drop outside
+    /// the borrow), or `None` if it already fired or was cancelled.
+    pub(crate) fn remove_timer(&self, key: TimerKey) -> Option<TimerAction> {
+        self.timers.borrow_mut().remove(key)
+    }
+
+    /// Points a registered timer at a new waker. Returns `false` if the timer
+    /// is no longer registered.
+    pub(crate) fn update_timer_waker(&self, key: TimerKey, waker: &std::task::Waker) -> bool {
+        let old = {
+            let mut timers = self.timers.borrow_mut();
+            match timers.get_mut(key) {
+                Some(TimerAction::Wake(w)) if w.will_wake(waker) => None,
+                Some(TimerAction::Wake(w)) => Some(std::mem::replace(w, waker.clone())),
+                Some(TimerAction::Callback(_)) => None,
+                None => return false,
+            }
+        };
+        drop(old);
+        true
+    }
+
+    /// How long the loop may park: until the nearest timer, or forever.
+    fn timer_timeout(&self) -> Option<Duration> {
+        let tick = self.timers.borrow().next_expiration_tick()?;
+        let due = tick.saturating_mul(TICK_NS);
+        Some(Duration::from_nanos(due.saturating_sub(self.clock.now_ns())))
+    }
+
+    /// Step 3: expired timers, in deadline order, join the ready queue.
+    fn fire_timers(&self) {
+        if self.timers.borrow().len() == 0 {
+            return;
+        }
+        let now = self.clock.now_ns();
+        let mut fired = self.fired.take();
+        self.timers.borrow_mut().advance(now, &mut fired);
+        for timer in fired.drain(..) {
+            match timer.value {
+                TimerAction::Wake(waker) => waker.wake(),
+                TimerAction::Callback(callback) => self.ready.borrow_mut().push_callback(callback),
+            }
+        }
+        self.fired.replace(fired);
     }
 
     // ----- closing -----

@@ -1,0 +1,124 @@
+//! `call_later` and `call_at`: callbacks on the timer wheel, asyncio's
+//! `loop.call_later` / `loop.call_at` and their `TimerHandle`.
+
+use std::fmt;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use super::clock::deadline_after;
+use super::wheel::TimerKey;
+use super::{TimerAction, NO_LOOP};
+use crate::event_loop::callback::ScheduledCallback;
+use crate::event_loop::context;
+
+/// Runs `f` on the loop after `delay`: asyncio's `loop.call_later`.
+///
+/// Callbacks with equal deadlines run in the order they were scheduled; when
+/// they expire they join the ready queue behind what is already there (so
+/// `call_later(ZERO, t)` then `call_soon(s)` runs `s` first).
+///
+/// # Panics
+///
+/// When no corio loop is running on this thread.
+///
+/// ```
+/// use std::{cell::RefCell, rc::Rc, time::Duration};
+/// let log = Rc::new(RefCell::new(Vec::new()));
+/// let l = log.clone();
+/// corio::run(async move {
+///     let (a, b) = (l.clone(), l.clone());
+///     corio::call_later(Duration::from_millis(2), move || a.borrow_mut().push("later"));
+///     corio::call_soon(move || b.borrow_mut().push("soon"));
+///     corio::time::sleep(Duration::from_millis(5)).await;
+/// });
+/// assert_eq!(*log.borrow(), ["soon", "later"]);
+/// ```
+#[track_caller]
+pub fn call_later(delay: Duration, f: impl FnOnce() + 'static) -> TimerHandle {
+    let now = context::with_current_core(|c| c.clock().now()).expect(NO_LOOP);
+    call_at(deadline_after(now, delay), f)
+}
+
+/// Runs `f` on the loop at `when`: asyncio's `loop.call_at`. A past instant
+/// runs at the next iteration.
+///
+/// # Panics
+///
+/// When no corio loop is running on this thread.
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc, time::{Duration, Instant}};
+/// let ran = Rc::new(Cell::new(false));
+/// let r = ran.clone();
+/// corio::run(async move {
+///     corio::call_at(Instant::now() + Duration::from_millis(1), move || r.set(true));
+///     corio::time::sleep(Duration::from_millis(3)).await;
+/// });
+/// assert!(ran.get());
+/// ```
+#[track_caller]
+pub fn call_at(when: Instant, f: impl FnOnce() + 'static) -> TimerHandle {
+    let cell = ScheduledCallback::new(Box::new(f));
+    let key = context::with_current_core(|core| core.insert_timer(when, TimerAction::Callback(cell.clone())))
+        .expect(NO_LOOP);
+    TimerHandle { cell, key, when }
+}
+
+/// The handle of a `call_later` / `call_at` callback: asyncio's `TimerHandle`.
+pub struct TimerHandle {
+    cell: Rc<ScheduledCallback>,
+    key: TimerKey,
+    when: Instant,
+}
+
+impl TimerHandle {
+    /// Stops the callback. Cancelling one that already ran or was cancelled
+    /// does nothing; one that expired but has not run yet never runs.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// corio::run(async {
+    ///     let h = corio::call_later(Duration::from_millis(1), || unreachable!());
+    ///     h.cancel();
+    ///     h.cancel();
+    ///     corio::time::sleep(Duration::from_millis(3)).await;
+    /// });
+    /// ```
+    pub fn cancel(&self) {
+        self.cell.cancel();
+        let action = context::with_current_core(|core| core.remove_timer(self.key)).flatten();
+        drop(action);
+    }
+
+    /// `true` after [`cancel`](TimerHandle::cancel).
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let h = corio::call_later(std::time::Duration::from_secs(1), || {});
+    ///     h.cancel();
+    ///     assert!(h.is_cancelled());
+    /// });
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.cell.is_cancelled()
+    }
+
+    /// When the callback is scheduled to run.
+    ///
+    /// ```
+    /// let at = std::time::Instant::now();
+    /// corio::run(async move { assert_eq!(corio::call_at(at, || {}).when(), at) });
+    /// ```
+    pub fn when(&self) -> Instant {
+        self.when
+    }
+}
+
+impl fmt::Debug for TimerHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerHandle")
+            .field("when", &self.when)
+            .field("cancelled", &self.is_cancelled())
+            .finish()
+    }
+}

@@ -1,0 +1,526 @@
+//! `TimerWheel`: a hierarchical timer wheel — O(1) insert, O(1) cancel, expiry
+//! in deadline order, 1 ms ticks.
+//!
+//! # Shape
+//!
+//! Six levels of 64 slots. A slot of level `L` spans `64^L` ticks (1 ms each),
+//! so level 0 covers the next 64 ms one tick per slot, level 1 the next 4 s in
+//! 64 ms slots, … level 5 about 2.2 years in 18.6-hour slots:
+//!
+//! | level | slot width | level span |
+//! |-------|------------|------------|
+//! | 0     | 1 ms       | 64 ms      |
+//! | 1     | 64 ms      | 4.1 s      |
+//! | 2     | 4.1 s      | 4.4 min    |
+//! | 3     | 4.4 min    | 4.7 h      |
+//! | 4     | 4.7 h      | 12.4 days  |
+//! | 5     | 12.4 days  | 2.2 years  |
+//!
+//! A timer goes to the level of the highest 6-bit group in which its tick and
+//! the wheel's current tick (`elapsed`) differ, and to the slot given by its
+//! tick's bits in that group. Each slot is a doubly-linked list threaded
+//! through a `Slab` of entries, and each level has a 64-bit map of non-empty
+//! slots — so insert and cancel are O(1), and finding the next expiry is one
+//! `trailing_zeros` per level.
+//!
+//! # Cascading
+//!
+//! When time reaches the start of a level-`L` slot (`L > 0`), the slot's
+//! timers are re-inserted relative to the new `elapsed`: each lands on a lower
+//! level, closer to its tick. When time reaches a level-0 slot, its timers
+//! fire. A timer is thus moved at most five times in its life.
+//!
+//! # Order and range
+//!
+//! Timers fire in deadline order and equal deadlines in insertion order: one
+//! `advance` collects every timer due and sorts them by `(deadline, seq)`
+//! before they are handed out, since cascading may append an earlier-inserted
+//! timer behind a later one in a slot. A tick is the deadline rounded *up* to
+//! the next millisecond, so no timer fires early. Deadlines beyond the top
+//! level's window (more than ~2.2 years ahead, up to `Duration::MAX`) wait in
+//! an overflow list and are re-inserted when the wheel enters a new window.
+
+use slab::Slab;
+
+const LEVELS: usize = 6;
+const SLOT_BITS: u32 = 6;
+const SLOTS: u64 = 1 << SLOT_BITS;
+/// Bits of a tick covered by all levels together.
+const WHEEL_BITS: u32 = SLOT_BITS * LEVELS as u32;
+/// Nanoseconds per tick.
+pub(crate) const TICK_NS: u64 = 1_000_000;
+const NIL: u32 = u32::MAX;
+
+/// Where an entry is linked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Slot { level: u8, slot: u8 },
+    /// Due already (its tick is not after `elapsed`); fires at the next advance.
+    Due,
+    /// Beyond the top level's window.
+    Overflow,
+}
+
+/// A registered timer's key: slab index plus a sequence number, so that a
+/// stale key (its timer fired or was cancelled, and the index reused) is
+/// recognised and ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TimerKey {
+    index: u32,
+    seq: u64,
+}
+
+struct Entry<T> {
+    /// Nanoseconds since the clock's start; orders timers within an advance.
+    deadline: u64,
+    /// `deadline` rounded up to a whole tick.
+    tick: u64,
+    /// Insertion order, for equal deadlines (and key validation).
+    seq: u64,
+    place: Place,
+    prev: u32,
+    next: u32,
+    value: T,
+}
+
+#[derive(Clone, Copy)]
+struct List {
+    head: u32,
+    tail: u32,
+}
+
+const EMPTY: List = List { head: NIL, tail: NIL };
+
+/// A fired timer: its deadline, sequence number and value.
+pub(crate) struct Fired<T> {
+    pub(crate) deadline: u64,
+    pub(crate) seq: u64,
+    pub(crate) value: T,
+}
+
+/// See the module docs. `T` is what a timer carries (a waker or a callback).
+pub(crate) struct TimerWheel<T> {
+    entries: Slab<Entry<T>>,
+    slots: [[List; SLOTS as usize]; LEVELS],
+    occupied: [u64; LEVELS],
+    due: List,
+    overflow: List,
+    /// The current tick: every timer with a tick up to here has fired.
+    elapsed: u64,
+    next_seq: u64,
+}
+
+fn tick_of(deadline_ns: u64) -> u64 {
+    deadline_ns.div_ceil(TICK_NS)
+}
+
+impl<T> TimerWheel<T> {
+    pub(crate) fn new() -> TimerWheel<T> {
+        TimerWheel {
+            entries: Slab::new(),
+            slots: [[EMPTY; SLOTS as usize]; LEVELS],
+            occupied: [0; LEVELS],
+            due: EMPTY,
+            overflow: EMPTY,
+            elapsed: 0,
+            next_seq: 0,
+        }
+    }
+
+    /// Number of registered timers.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Registers a timer for `deadline` (nanoseconds since the clock's start).
+    pub(crate) fn insert(&mut self, deadline: u64, value: T) -> TimerKey {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let index = self.entries.insert(Entry {
+            deadline,
+            tick: tick_of(deadline),
+            seq,
+            place: Place::Due,
+            prev: NIL,
+            next: NIL,
+            value,
+        });
+        let index = u32::try_from(index).expect("more than 2^32 timers");
+        self.place(index);
+        TimerKey { index, seq }
+    }
+
+    fn entry(&self, key: TimerKey) -> Option<&Entry<T>> {
+        self.entries
+            .get(key.index as usize)
+            .filter(|e| e.seq == key.seq)
+    }
+
+    /// `true` while the timer is registered (not fired, not removed).
+    #[cfg(test)]
+    fn contains(&self, key: TimerKey) -> bool {
+        self.entry(key).is_some()
+    }
+
+    /// The timer's value, to update it in place (a new waker).
+    pub(crate) fn get_mut(&mut self, key: TimerKey) -> Option<&mut T> {
+        self.entries
+            .get_mut(key.index as usize)
+            .filter(|e| e.seq == key.seq)
+            .map(|e| &mut e.value)
+    }
+
+    /// Cancels a timer; returns its value, or `None` for a stale key.
+    pub(crate) fn remove(&mut self, key: TimerKey) -> Option<T> {
+        self.entry(key)?;
+        self.unlink(key.index);
+        Some(self.entries.remove(key.index as usize).value)
+    }
+
+    /// The earliest tick at which `advance` will fire or move something.
+    pub(crate) fn next_expiration_tick(&self) -> Option<u64> {
+        if self.due.head != NIL {
+            return Some(self.elapsed);
+        }
+        self.next_expiration().map(|(_, start)| start)
+    }
+
+    /// Moves time forward to `now` (nanoseconds since the clock's start) and
+    /// appends every timer due by then to `fired`, sorted by deadline, then by
+    /// insertion order.
+    pub(crate) fn advance(&mut self, now: u64, fired: &mut Vec<Fired<T>>) {
+        let first = fired.len();
+        let now_tick = now / TICK_NS;
+        let due = List::take(&mut self.due);
+        self.fire_list(due, fired);
+        while let Some((what, start)) = self.next_expiration() {
+            if start > now_tick {
+                break;
+            }
+            self.elapsed = start;
+            match what {
+                Expiring::Slot { level, slot } => {
+                    let list = std::mem::replace(&mut self.slots[level][slot], EMPTY);
+                    self.occupied[level] &= !(1 << slot);
+                    if level == 0 {
+                        self.fire_list(list, fired);
+                    } else {
+                        self.relink_list(list, fired);
+                    }
+                }
+                Expiring::OverflowWindow => {
+                    let list = List::take(&mut self.overflow);
+                    self.relink_list(list, fired);
+                }
+            }
+        }
+        self.elapsed = self.elapsed.max(now_tick);
+        fired[first..].sort_unstable_by_key(|f| (f.deadline, f.seq));
+    }
+
+    // ----- internals -----
+
+    /// Links entry `index` where its tick belongs relative to `elapsed`.
+    fn place(&mut self, index: u32) {
+        let tick = self.entries[index as usize].tick;
+        let place = if tick <= self.elapsed {
+            Place::Due
+        } else {
+            let differing = (self.elapsed ^ tick) | (SLOTS - 1);
+            let level = (63 - differing.leading_zeros()) / SLOT_BITS;
+            if level as usize >= LEVELS {
+                Place::Overflow
+            } else {
+                let slot = (tick >> (level * SLOT_BITS)) & (SLOTS - 1);
+                Place::Slot {
+                    level: level as u8,
+                    slot: slot as u8,
+                }
+            }
+        };
+        self.entries[index as usize].place = place;
+        let list = self.list_mut(place);
+        let tail = list.tail;
+        list.tail = index;
+        if tail == NIL {
+            list.head = index;
+        }
+        if let Place::Slot { level, slot } = place {
+            self.occupied[level as usize] |= 1 << slot;
+        }
+        let e = &mut self.entries[index as usize];
+        e.prev = tail;
+        e.next = NIL;
+        if tail != NIL {
+            self.entries[tail as usize].next = index;
+        }
+    }
+
+    fn unlink(&mut self, index: u32) {
+        let (place, prev, next) = {
+            let e = &self.entries[index as usize];
+            (e.place, e.prev, e.next)
+        };
+        if prev == NIL {
+            self.list_mut(place).head = next;
+        } else {
+            self.entries[prev as usize].next = next;
+        }
+        if next == NIL {
+            self.list_mut(place).tail = prev;
+        } else {
+            self.entries[next as usize].prev = prev;
+        }
+        if let Place::Slot { level, slot } = place {
+            if self.slots[level as usize][slot as usize].head == NIL {
+                self.occupied[level as usize] &= !(1 << slot);
+            }
+        }
+    }
+
+    fn list_mut(&mut self, place: Place) -> &mut List {
+        match place {
+            Place::Slot { level, slot } => &mut self.slots[level as usize][slot as usize],
+            Place::Due => &mut self.due,
+            Place::Overflow => &mut self.overflow,
+        }
+    }
+
+    /// Removes every entry of a detached list and hands them out as fired.
+    fn fire_list(&mut self, list: List, fired: &mut Vec<Fired<T>>) {
+        let mut at = list.head;
+        while at != NIL {
+            let e = self.entries.remove(at as usize);
+            at = e.next;
+            fired.push(Fired {
+                deadline: e.deadline,
+                seq: e.seq,
+                value: e.value,
+            });
+        }
+    }
+
+    /// Re-links every entry of a detached list relative to the new `elapsed`
+    /// (cascading); those now due fire at once.
+    fn relink_list(&mut self, list: List, fired: &mut Vec<Fired<T>>) {
+        let mut at = list.head;
+        while at != NIL {
+            let next = self.entries[at as usize].next;
+            if self.entries[at as usize].tick <= self.elapsed {
+                let e = self.entries.remove(at as usize);
+                fired.push(Fired {
+                    deadline: e.deadline,
+                    seq: e.seq,
+                    value: e.value,
+                });
+            } else {
+                self.place(at);
+            }
+            at = next;
+        }
+    }
+
+    /// The earliest non-empty slot over all levels (or the start of the next
+    /// top-level window, when timers wait in overflow), with its start tick.
+    fn next_expiration(&self) -> Option<(Expiring, u64)> {
+        for level in 0..LEVELS {
+            let occupied = self.occupied[level];
+            if occupied == 0 {
+                continue;
+            }
+            let shift = level as u32 * SLOT_BITS;
+            let pos = (self.elapsed >> shift) & (SLOTS - 1);
+            // Occupied slots of a level lie after the current position in the
+            // current window of the level above (see `place`).
+            let ahead = occupied & (u64::MAX << pos);
+            debug_assert_ne!(ahead, 0, "a timer slot behind the wheel's position");
+            let slot = u64::from(ahead.trailing_zeros());
+            let window = self.elapsed & !((1u64 << (shift + SLOT_BITS)) - 1);
+            // Lower levels always expire before higher ones: return the first found.
+            return Some((
+                Expiring::Slot {
+                    level,
+                    slot: slot as usize,
+                },
+                window + (slot << shift),
+            ));
+        }
+        if self.overflow.head != NIL {
+            let next_window = ((self.elapsed >> WHEEL_BITS) + 1).checked_mul(1 << WHEEL_BITS)?;
+            return Some((Expiring::OverflowWindow, next_window));
+        }
+        None
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Expiring {
+    Slot { level: usize, slot: usize },
+    OverflowWindow,
+}
+
+impl List {
+    fn take(list: &mut List) -> List {
+        std::mem::replace(list, EMPTY)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    const MS: u64 = TICK_NS;
+
+    fn fire(w: &mut TimerWheel<u32>, now: u64) -> Vec<u32> {
+        let mut fired = Vec::new();
+        w.advance(now, &mut fired);
+        fired.into_iter().map(|f| f.value).collect()
+    }
+
+    #[test]
+    fn fires_in_deadline_order_then_insertion_order() {
+        let mut w = TimerWheel::new();
+        w.insert(30 * MS, 3);
+        w.insert(10 * MS, 1);
+        w.insert(10 * MS, 2);
+        w.insert(5_000 * MS, 4);
+        assert_eq!(fire(&mut w, 9 * MS), Vec::<u32>::new());
+        assert_eq!(fire(&mut w, 30 * MS), [1, 2, 3]);
+        assert_eq!(fire(&mut w, 4_999 * MS), Vec::<u32>::new());
+        assert_eq!(fire(&mut w, 5_000 * MS), [4]);
+        assert_eq!(w.len(), 0);
+    }
+
+    #[test]
+    fn never_fires_early_sub_millisecond_deadlines_round_up() {
+        let mut w = TimerWheel::new();
+        w.insert(MS + 1, 1);
+        assert_eq!(fire(&mut w, MS + 1), Vec::<u32>::new());
+        assert_eq!(w.next_expiration_tick(), Some(2));
+        assert_eq!(fire(&mut w, 2 * MS), [1]);
+    }
+
+    #[test]
+    fn equal_deadlines_keep_insertion_order_across_cascades() {
+        // The first timer is inserted far from its deadline (level 2) and the
+        // second close to it (level 0): cascading must not reorder them.
+        let mut w = TimerWheel::new();
+        w.insert(5_000 * MS, 1);
+        assert!(fire(&mut w, 4_990 * MS).is_empty());
+        w.insert(5_000 * MS, 2);
+        assert_eq!(fire(&mut w, 5_000 * MS), [1, 2]);
+    }
+
+    #[test]
+    fn remove_cancels_and_stale_keys_are_ignored() {
+        let mut w = TimerWheel::new();
+        let a = w.insert(10 * MS, 1);
+        let b = w.insert(10 * MS, 2);
+        assert_eq!(w.remove(a), Some(1));
+        assert_eq!(w.remove(a), None);
+        assert_eq!(fire(&mut w, 10 * MS), [2]);
+        assert_eq!(w.remove(b), None);
+        let c = w.insert(20 * MS, 3); // may reuse a's slab index
+        assert_eq!(w.remove(a), None);
+        assert!(w.contains(c));
+    }
+
+    #[test]
+    fn past_deadlines_fire_at_the_next_advance() {
+        let mut w = TimerWheel::new();
+        assert!(fire(&mut w, 100 * MS).is_empty());
+        w.insert(0, 1);
+        w.insert(50 * MS, 2);
+        assert_eq!(w.next_expiration_tick(), Some(100));
+        assert_eq!(fire(&mut w, 100 * MS), [1, 2]);
+    }
+
+    #[test]
+    fn far_deadlines_wait_in_overflow_without_overflowing() {
+        let mut w = TimerWheel::new();
+        w.insert(u64::MAX, 1);
+        let three_years = 3 * 365 * 24 * 3600 * 1_000 * MS;
+        w.insert(three_years, 2);
+        w.insert(10 * MS, 3);
+        assert_eq!(fire(&mut w, 10 * MS), [3]);
+        assert!(fire(&mut w, three_years - 1).is_empty());
+        assert_eq!(fire(&mut w, three_years), [2]);
+        assert_eq!(w.len(), 1);
+        assert!(fire(&mut w, u64::MAX - 1).is_empty());
+        assert_eq!(w.len(), 1);
+    }
+
+    #[test]
+    fn next_expiration_tick_names_the_earliest_slot() {
+        let mut w = TimerWheel::new();
+        assert_eq!(w.next_expiration_tick(), None);
+        w.insert(200 * MS, 1); // level 1, slot of 192..255
+        assert_eq!(w.next_expiration_tick(), Some(192));
+        w.insert(3 * MS, 2);
+        assert_eq!(w.next_expiration_tick(), Some(3));
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(u64),
+        Cancel(usize),
+        Advance(u64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0u64..300_000_000_000).prop_map(Op::Insert),
+            1 => (0u64..1 << 45).prop_map(Op::Insert),
+            2 => any::<usize>().prop_map(Op::Cancel),
+            3 => (0u64..5_000_000_000).prop_map(Op::Advance),
+        ]
+    }
+
+    proptest! {
+        /// Drives the wheel and a `BTreeMap` model with the same random
+        /// inserts, cancels and advances, and compares what fires, in order.
+        #[test]
+        fn matches_a_btreemap_model(ops in proptest::collection::vec(op(), 1..300)) {
+            let mut wheel = TimerWheel::new();
+            let mut model: BTreeMap<(u64, u64), u32> = BTreeMap::new();
+            let mut keys: Vec<(TimerKey, (u64, u64))> = Vec::new();
+            let mut now = 0u64;
+            let mut next_value = 0u32;
+            for op in ops {
+                match op {
+                    Op::Insert(delay) => {
+                        let deadline = now.saturating_add(delay);
+                        let key = wheel.insert(deadline, next_value);
+                        // The model fires at the deadline rounded up to a tick.
+                        let model_key = (deadline, key.seq);
+                        model.insert(model_key, next_value);
+                        keys.push((key, model_key));
+                        next_value += 1;
+                    }
+                    Op::Cancel(i) if !keys.is_empty() => {
+                        let (key, model_key) = keys[i % keys.len()];
+                        prop_assert_eq!(wheel.remove(key), model.remove(&model_key));
+                    }
+                    Op::Cancel(_) => {}
+                    Op::Advance(by) => {
+                        now = now.saturating_add(by);
+                        let mut fired = Vec::new();
+                        wheel.advance(now, &mut fired);
+                        let got: Vec<u32> = fired.into_iter().map(|f| f.value).collect();
+                        let now_tick = now / TICK_NS;
+                        let due: Vec<(u64, u64)> = model
+                            .keys()
+                            .filter(|(d, _)| tick_of(*d) <= now_tick)
+                            .copied()
+                            .collect();
+                        let want: Vec<u32> = due.iter().map(|k| model.remove(k).unwrap()).collect();
+                        prop_assert_eq!(got, want);
+                    }
+                }
+                prop_assert_eq!(wheel.len(), model.len());
+            }
+        }
+    }
+}
