@@ -54,11 +54,17 @@ fn child(runtime: &str) -> usize {
         "corio" => {
             let lp = corio::EventLoop::new();
             let before = rss_bytes();
-            lp.block_on(async { measure(before, || corio::spawn(idle()), corio::yield_now).await.0 })
+            lp.block_on(async {
+                measure(before, || corio::spawn(idle()), corio::yield_now)
+                    .await
+                    .0
+            })
         }
         "tokio-ct" | "tokio-mt" => {
             let rt = if runtime == "tokio-ct" {
-                tokio::runtime::Builder::new_current_thread().build().unwrap()
+                tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .unwrap()
             } else {
                 tokio::runtime::Builder::new_multi_thread()
                     .worker_threads(2)
@@ -95,12 +101,27 @@ fn main() {
     println!("idle_memory: {TASKS} idle tasks, resident bytes per task (fresh process each)");
     let mut results = Vec::new();
     for rt in RUNTIMES {
-        let out = Command::new(&exe).args(["--child", rt]).output().expect("run child");
-        assert!(out.status.success(), "{rt} child failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new(&exe)
+            .args(["--child", rt])
+            .output()
+            .expect("run child");
+        assert!(
+            out.status.success(),
+            "{rt} child failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let bytes: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
         println!("idle_memory/{rt:<10} {bytes:>5} bytes/task");
         results.push((rt, bytes));
     }
-    let best_peer = results[1..].iter().filter(|(rt, _)| *rt != "tokio-mt").map(|r| r.1).min().unwrap();
-    println!("idle_memory/corio ÷ best single-thread peer = {:.2}", results[0].1 as f64 / best_peer as f64);
+    let best_peer = results[1..]
+        .iter()
+        .filter(|(rt, _)| *rt != "tokio-mt")
+        .map(|r| r.1)
+        .min()
+        .unwrap();
+    println!(
+        "idle_memory/corio ÷ best single-thread peer = {:.2}",
+        results[0].1 as f64 / best_peer as f64
+    );
 }

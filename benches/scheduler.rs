@@ -6,8 +6,9 @@
 //!
 //! `cargo bench --bench scheduler` (add `-- --quick` for a fast pass).
 
-use std::future::Future;
+mod common;
 
+use common::{config, corio, smol_local, tokio_ct, tokio_mt, Runtime};
 use criterion::{criterion_group, criterion_main, Criterion};
 
 const SPAWN_MANY: usize = 100_000;
@@ -16,59 +17,12 @@ const YIELDS: usize = 1_000;
 const CHAINS: usize = 100;
 const CHAIN_LEN: usize = 1_000;
 
-/// One runtime under test: how it runs a root future. The workloads below are
-/// written once per spawn function, so they do the same work everywhere.
-trait Runtime {
-    fn block_on<F: Future>(&self, f: F) -> F::Output;
-}
-
-struct Corio(corio::EventLoop);
-struct TokioRt(tokio::runtime::Runtime);
-struct Smol(&'static smol::LocalExecutor<'static>);
-
-impl Runtime for Corio {
-    fn block_on<F: Future>(&self, f: F) -> F::Output {
-        self.0.block_on(f)
-    }
-}
-
-impl Runtime for TokioRt {
-    fn block_on<F: Future>(&self, f: F) -> F::Output {
-        self.0.block_on(f)
-    }
-}
-
-impl Runtime for Smol {
-    fn block_on<F: Future>(&self, f: F) -> F::Output {
-        smol::block_on(self.0.run(f))
-    }
-}
-
-fn corio() -> Corio {
-    Corio(corio::EventLoop::new())
-}
-
-fn tokio_ct() -> TokioRt {
-    TokioRt(tokio::runtime::Builder::new_current_thread().build().unwrap())
-}
-
-fn tokio_mt() -> TokioRt {
-    TokioRt(
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-            .unwrap(),
-    )
-}
-
-fn smol_local() -> Smol {
-    Smol(Box::leak(Box::new(smol::LocalExecutor::new())))
-}
-
 // ----- spawn_many -----
 
 async fn spawn_many_corio() -> usize {
-    let handles: Vec<_> = (0..SPAWN_MANY).map(|i| corio::spawn(async move { i })).collect();
+    let handles: Vec<_> = (0..SPAWN_MANY)
+        .map(|i| corio::spawn(async move { i }))
+        .collect();
     let mut sum = 0;
     for h in handles {
         sum += h.await.unwrap();
@@ -77,7 +31,9 @@ async fn spawn_many_corio() -> usize {
 }
 
 async fn spawn_many_tokio() -> usize {
-    let handles: Vec<_> = (0..SPAWN_MANY).map(|i| tokio::spawn(async move { i })).collect();
+    let handles: Vec<_> = (0..SPAWN_MANY)
+        .map(|i| tokio::spawn(async move { i }))
+        .collect();
     let mut sum = 0;
     for h in handles {
         sum += h.await.unwrap();
@@ -86,7 +42,9 @@ async fn spawn_many_tokio() -> usize {
 }
 
 async fn spawn_many_smol(ex: &'static smol::LocalExecutor<'static>) -> usize {
-    let handles: Vec<_> = (0..SPAWN_MANY).map(|i| ex.spawn(async move { i })).collect();
+    let handles: Vec<_> = (0..SPAWN_MANY)
+        .map(|i| ex.spawn(async move { i }))
+        .collect();
     let mut sum = 0;
     for h in handles {
         sum += h.await;
@@ -99,13 +57,21 @@ const SPAWN_SUM: usize = SPAWN_MANY * (SPAWN_MANY - 1) / 2;
 fn spawn_many(c: &mut Criterion) {
     let mut g = c.benchmark_group("spawn_many");
     let rt = corio();
-    g.bench_function("corio", |b| b.iter(|| assert_eq!(rt.block_on(spawn_many_corio()), SPAWN_SUM)));
+    g.bench_function("corio", |b| {
+        b.iter(|| assert_eq!(rt.block_on(spawn_many_corio()), SPAWN_SUM))
+    });
     let rt = tokio_ct();
-    g.bench_function("tokio-ct", |b| b.iter(|| assert_eq!(rt.block_on(spawn_many_tokio()), SPAWN_SUM)));
+    g.bench_function("tokio-ct", |b| {
+        b.iter(|| assert_eq!(rt.block_on(spawn_many_tokio()), SPAWN_SUM))
+    });
     let rt = tokio_mt();
-    g.bench_function("tokio-mt", |b| b.iter(|| assert_eq!(rt.block_on(spawn_many_tokio()), SPAWN_SUM)));
+    g.bench_function("tokio-mt", |b| {
+        b.iter(|| assert_eq!(rt.block_on(spawn_many_tokio()), SPAWN_SUM))
+    });
     let rt = smol_local();
-    g.bench_function("smol", |b| b.iter(|| assert_eq!(rt.block_on(spawn_many_smol(rt.0)), SPAWN_SUM)));
+    g.bench_function("smol", |b| {
+        b.iter(|| assert_eq!(rt.block_on(spawn_many_smol(rt.0)), SPAWN_SUM))
+    });
     g.finish();
 }
 
@@ -169,13 +135,21 @@ fn yield_many(c: &mut Criterion) {
     let total = YIELD_TASKS * YIELDS;
     let mut g = c.benchmark_group("yield_many");
     let rt = corio();
-    g.bench_function("corio", |b| b.iter(|| assert_eq!(rt.block_on(yield_many_corio()), total)));
+    g.bench_function("corio", |b| {
+        b.iter(|| assert_eq!(rt.block_on(yield_many_corio()), total))
+    });
     let rt = tokio_ct();
-    g.bench_function("tokio-ct", |b| b.iter(|| assert_eq!(rt.block_on(yield_many_tokio()), total)));
+    g.bench_function("tokio-ct", |b| {
+        b.iter(|| assert_eq!(rt.block_on(yield_many_tokio()), total))
+    });
     let rt = tokio_mt();
-    g.bench_function("tokio-mt", |b| b.iter(|| assert_eq!(rt.block_on(yield_many_tokio()), total)));
+    g.bench_function("tokio-mt", |b| {
+        b.iter(|| assert_eq!(rt.block_on(yield_many_tokio()), total))
+    });
     let rt = smol_local();
-    g.bench_function("smol", |b| b.iter(|| assert_eq!(rt.block_on(yield_many_smol(rt.0)), total)));
+    g.bench_function("smol", |b| {
+        b.iter(|| assert_eq!(rt.block_on(yield_many_smol(rt.0)), total))
+    });
     g.finish();
 }
 
@@ -230,11 +204,17 @@ fn chained_spawn(c: &mut Criterion) {
     let total = CHAINS * CHAIN_LEN;
     let mut g = c.benchmark_group("chained_spawn");
     let rt = corio();
-    g.bench_function("corio", |b| b.iter(|| assert_eq!(rt.block_on(chained(chain_corio)), total)));
+    g.bench_function("corio", |b| {
+        b.iter(|| assert_eq!(rt.block_on(chained(chain_corio)), total))
+    });
     let rt = tokio_ct();
-    g.bench_function("tokio-ct", |b| b.iter(|| assert_eq!(rt.block_on(chained(chain_tokio)), total)));
+    g.bench_function("tokio-ct", |b| {
+        b.iter(|| assert_eq!(rt.block_on(chained(chain_tokio)), total))
+    });
     let rt = tokio_mt();
-    g.bench_function("tokio-mt", |b| b.iter(|| assert_eq!(rt.block_on(chained(chain_tokio)), total)));
+    g.bench_function("tokio-mt", |b| {
+        b.iter(|| assert_eq!(rt.block_on(chained(chain_tokio)), total))
+    });
     let rt = smol_local();
     let ex = rt.0;
     g.bench_function("smol", |b| {
@@ -243,17 +223,9 @@ fn chained_spawn(c: &mut Criterion) {
     g.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(20)
-        .warm_up_time(std::time::Duration::from_millis(500))
-        .measurement_time(std::time::Duration::from_secs(3))
-}
-
 criterion_group! {
     name = benches;
     config = config();
     targets = spawn_many, yield_many, chained_spawn
 }
 criterion_main!(benches);
-

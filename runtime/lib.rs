@@ -49,13 +49,13 @@
 mod debug;
 pub mod event_loop;
 mod io;
-pub mod time;
 pub mod task;
+pub mod time;
 
 pub use event_loop::callback::{call_soon, CallbackHandle, ThreadsafeHandle};
 pub use event_loop::{run, EventLoop, LoopClosed, LoopHandle, LoopStats, RemoteTask};
-pub use time::{call_at, call_later, wait_for, TimerHandle};
 pub use task::{
     all_tasks, current_task, dump_tasks, spawn, yield_now, DoneCallbackId, Task, TaskError, TaskId,
     TaskRef, TaskState,
 };
+pub use time::{call_at, call_later, wait_for, TimerHandle};

@@ -45,7 +45,8 @@ impl ScheduledCallback {
             return false;
         };
         if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
-            let msg = crate::task::error::payload_message(payload.as_ref()).unwrap_or("<non-string payload>");
+            let msg = crate::task::error::payload_message(payload.as_ref())
+                .unwrap_or("<non-string payload>");
             eprintln!("corio: a callback panicked ({msg}); the loop goes on");
         }
         true
@@ -133,12 +134,13 @@ impl fmt::Debug for CallbackHandle {
 /// ```
 #[track_caller]
 pub fn call_soon(f: impl FnOnce() + 'static) -> CallbackHandle {
-    let cell = context::with_current_core(|core| core.call_soon(Box::new(f))).unwrap_or_else(|| {
-        panic!(
-            "corio::call_soon called with no corio loop running on this thread: call it from \
+    let cell =
+        context::with_current_core(|core| core.call_soon(Box::new(f))).unwrap_or_else(|| {
+            panic!(
+                "corio::call_soon called with no corio loop running on this thread: call it from \
              inside corio::run(..), or use LoopHandle::call_soon_threadsafe from another thread"
-        )
-    });
+            )
+        });
     CallbackHandle::new(cell)
 }
 
@@ -157,7 +159,9 @@ pub struct ThreadsafeHandle {
 }
 
 impl ThreadsafeHandle {
-    pub(crate) fn wrap(f: impl FnOnce() + Send + 'static) -> (ThreadsafeHandle, Box<dyn FnOnce() + Send>) {
+    pub(crate) fn wrap(
+        f: impl FnOnce() + Send + 'static,
+    ) -> (ThreadsafeHandle, Box<dyn FnOnce() + Send>) {
         let cancelled = Arc::new(AtomicBool::new(false));
         let flag = cancelled.clone();
         let f = Box::new(move || {

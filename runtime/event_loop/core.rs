@@ -325,7 +325,11 @@ impl LoopCore {
     }
 
     /// Registers a timer for `deadline`.
-    pub(crate) fn insert_timer(&self, deadline: std::time::Instant, action: TimerAction) -> TimerKey {
+    pub(crate) fn insert_timer(
+        &self,
+        deadline: std::time::Instant,
+        action: TimerAction,
+    ) -> TimerKey {
         let at = self.clock.ns_of(deadline);
         self.timers.borrow_mut().insert(at, action)
     }
@@ -334,6 +338,12 @@ impl LoopCore {
     /// the borrow), or `None` if it already fired or was cancelled.
     pub(crate) fn remove_timer(&self, key: TimerKey) -> Option<TimerAction> {
         self.timers.borrow_mut().remove(key)
+    }
+
+    /// `true` if a timer registered for `deadline` (while it was ahead) has
+    /// fired; see `TimerWheel::has_fired`.
+    pub(crate) fn timer_has_fired(&self, deadline: std::time::Instant) -> bool {
+        self.timers.borrow().has_fired(self.clock.ns_of(deadline))
     }
 
     /// Points a registered timer at a new waker. Returns `false` if the timer
@@ -356,7 +366,9 @@ impl LoopCore {
     fn timer_timeout(&self) -> Option<Duration> {
         let tick = self.timers.borrow().next_expiration_tick()?;
         let due = tick.saturating_mul(TICK_NS);
-        Some(Duration::from_nanos(due.saturating_sub(self.clock.now_ns())))
+        Some(Duration::from_nanos(
+            due.saturating_sub(self.clock.now_ns()),
+        ))
     }
 
     /// Step 3: expired timers, in deadline order, join the ready queue.
@@ -389,7 +401,10 @@ impl LoopCore {
         self.stopping.set(false);
         const MAX_ROUNDS: usize = 1000;
         for _ in 0..MAX_ROUNDS {
-            if self.registry.borrow().len() == 0 && self.ready.borrow().is_empty() && !self.shared.has_injected() {
+            if self.registry.borrow().len() == 0
+                && self.ready.borrow().is_empty()
+                && !self.shared.has_injected()
+            {
                 break;
             }
             for task in self.live_tasks() {

@@ -327,7 +327,10 @@ impl<T> RemoteTask<T> {
             {
                 let mut s = self.slot.lock();
                 if s.done {
-                    return s.outcome.take().expect("a RemoteTask gives its outcome once");
+                    return s
+                        .outcome
+                        .take()
+                        .expect("a RemoteTask gives its outcome once");
                 }
                 s.blocked.push(std::thread::current());
             }
@@ -342,7 +345,11 @@ impl<T> Future for RemoteTask<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut s = self.slot.lock();
         if s.done {
-            return Poll::Ready(s.outcome.take().expect("a RemoteTask gives its outcome once"));
+            return Poll::Ready(
+                s.outcome
+                    .take()
+                    .expect("a RemoteTask gives its outcome once"),
+            );
         }
         s.awaiter = Some(cx.waker().clone());
         Poll::Pending

@@ -117,9 +117,13 @@ impl EventLoop {
         // is dropped before `block_on` returns or unwinds: on completion by the
         // loop, or by `MainGuard` otherwise; after that only its `Consumed`
         // stage remains, which holds no borrowed data.
-        let main: Pin<Box<dyn Future<Output = ()> + 'static>> = unsafe { std::mem::transmute(main) };
+        let main: Pin<Box<dyn Future<Output = ()> + 'static>> =
+            unsafe { std::mem::transmute(main) };
         let raw = self.core.spawn(main, None, Location::caller());
-        let guard = MainGuard { core: &self.core, task: raw };
+        let guard = MainGuard {
+            core: &self.core,
+            task: raw,
+        };
         // SAFETY: `spawn` returned the handle's reference for a `()` task.
         let mut task: Task<()> = unsafe { Task::from_raw(raw) };
         while !task.is_done() {

@@ -47,7 +47,8 @@ impl ReadyQueue {
         debug_assert_eq!(raw as usize & CALLBACK_TAG, 0);
         let tagged = raw.map_addr(|a| a | CALLBACK_TAG);
         // SAFETY: `Rc::into_raw` is never null and setting the low bit keeps it so.
-        self.entries.push_back(unsafe { NonNull::new_unchecked(tagged) });
+        self.entries
+            .push_back(unsafe { NonNull::new_unchecked(tagged) });
     }
 
     #[inline]

@@ -108,7 +108,11 @@ fn complete(core: &LoopCore, task: NonNull<Header>, outcome: Outcome) {
     }
 }
 
-fn schedule_done_callback(core: &LoopCore, task: NonNull<Header>, callback: Box<dyn FnOnce(&TaskRef)>) {
+fn schedule_done_callback(
+    core: &LoopCore,
+    task: NonNull<Header>,
+    callback: Box<dyn FnOnce(&TaskRef)>,
+) {
     // SAFETY: the caller holds a reference to the task.
     let task_ref = unsafe { TaskRef::retained(task) };
     core.call_soon(Box::new(move || callback(&task_ref)));
@@ -130,7 +134,10 @@ pub(crate) fn cancel(task: NonNull<Header>, message: Option<String>) -> bool {
 }
 
 /// `Task::add_done_callback`.
-pub(crate) fn add_done_callback(task: NonNull<Header>, callback: Box<dyn FnOnce(&TaskRef)>) -> DoneCallbackId {
+pub(crate) fn add_done_callback(
+    task: NonNull<Header>,
+    callback: Box<dyn FnOnce(&TaskRef)>,
+) -> DoneCallbackId {
     static NEXT_ID: AtomicU64 = AtomicU64::new(1);
     let id = DoneCallbackId(NEXT_ID.fetch_add(1, Ordering::Relaxed));
     // SAFETY: the caller holds a reference.
@@ -145,5 +152,3 @@ pub(crate) fn add_done_callback(task: NonNull<Header>, callback: Box<dyn FnOnce(
     }
     id
 }
-
-

@@ -17,8 +17,8 @@
 pub(crate) mod cold;
 pub(crate) mod error;
 pub(crate) mod harness;
-pub(crate) mod introspect;
 pub(crate) mod header;
+pub(crate) mod introspect;
 pub(crate) mod join;
 pub(crate) mod raw;
 pub(crate) mod registry;

@@ -98,7 +98,8 @@ impl State {
     pub(crate) fn transition_to_running(&self) {
         let s = self.0.get();
         let polls = (s >> POLL_SHIFT).min(POLL_MAX - 1) + 1;
-        self.0.set((s & (POLL_ONE - 1)) | RUNNING | (polls << POLL_SHIFT));
+        self.0
+            .set((s & (POLL_ONE - 1)) | RUNNING | (polls << POLL_SHIFT));
     }
 
     /// The poll returned.

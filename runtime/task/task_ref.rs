@@ -74,7 +74,16 @@ impl TaskState {
 
 impl fmt::Display for TaskState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
+        // `pad`, so that widths and alignment in a table work.
+        f.pad(match self {
+            TaskState::Ready => "Ready",
+            TaskState::Running => "Running",
+            TaskState::Waiting => "Waiting",
+            TaskState::Cancelling => "Cancelling",
+            TaskState::Done => "Done",
+            TaskState::Cancelled => "Cancelled",
+            TaskState::Panicked => "Panicked",
+        })
     }
 }
 

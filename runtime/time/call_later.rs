@@ -59,8 +59,10 @@ pub fn call_later(delay: Duration, f: impl FnOnce() + 'static) -> TimerHandle {
 #[track_caller]
 pub fn call_at(when: Instant, f: impl FnOnce() + 'static) -> TimerHandle {
     let cell = ScheduledCallback::new(Box::new(f));
-    let key = context::with_current_core(|core| core.insert_timer(when, TimerAction::Callback(cell.clone())))
-        .expect(NO_LOOP);
+    let key = context::with_current_core(|core| {
+        core.insert_timer(when, TimerAction::Callback(cell.clone()))
+    })
+    .expect(NO_LOOP);
     TimerHandle { cell, key, when }
 }
 

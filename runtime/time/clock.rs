@@ -57,7 +57,8 @@ impl Clock {
     pub(crate) fn advance(&self, by: Duration) -> bool {
         match self.paused.get() {
             Some(offset) => {
-                self.paused.set(Some(offset.saturating_add(by).min(FAR_FUTURE * 2)));
+                self.paused
+                    .set(Some(offset.saturating_add(by).min(FAR_FUTURE * 2)));
                 true
             }
             None => false,

@@ -59,7 +59,10 @@ pub fn interval(period: Duration) -> Interval {
 /// ```
 #[track_caller]
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
-    assert!(!period.is_zero(), "corio::time::interval: the period must be non-zero");
+    assert!(
+        !period.is_zero(),
+        "corio::time::interval: the period must be non-zero"
+    );
     Interval {
         next: start,
         sleep: sleep_until(start),

@@ -25,7 +25,9 @@ use std::time::{Duration, Instant};
 pub use call_later::{call_at, call_later, TimerHandle};
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};
-pub use timeout::{timeout, timeout_at, timeout_scope, wait_for, Timeout, TimeoutError, TimeoutScope};
+pub use timeout::{
+    timeout, timeout_at, timeout_scope, wait_for, Timeout, TimeoutError, TimeoutScope,
+};
 
 use crate::event_loop::callback::ScheduledCallback;
 use crate::event_loop::context;

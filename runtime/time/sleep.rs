@@ -52,7 +52,9 @@ enum Target {
     After(Duration),
     At(Instant),
     /// `sleep(ZERO)`: yield once.
-    Yield { yielded: bool },
+    Yield {
+        yielded: bool,
+    },
 }
 
 /// A registered timer: its key in the wheel and the loop that owns the wheel.
@@ -63,7 +65,9 @@ struct Registration {
 
 impl std::fmt::Debug for Registration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registration").field("key", &self.key).finish()
+        f.debug_struct("Registration")
+            .field("key", &self.key)
+            .finish()
     }
 }
 
@@ -81,7 +85,10 @@ impl Sleep {
             Target::After(d) if d.is_zero() => Target::Yield { yielded: false },
             t => t,
         };
-        Sleep { target, timer: None }
+        Sleep {
+            target,
+            timer: None,
+        }
     }
 
     /// The deadline, once known (after the first poll for a delay; `None` for
@@ -108,7 +115,9 @@ impl Sleep {
     /// ```
     pub fn is_elapsed(&self) -> bool {
         match self.target {
-            Target::At(at) => context::with_current_core(|c| c.clock().now() >= at).unwrap_or(false),
+            Target::At(at) => {
+                context::with_current_core(|c| c.clock().now() >= at).unwrap_or(false)
+            }
             Target::Yield { yielded } => yielded,
             Target::After(d) => d.is_zero(),
         }
@@ -169,6 +178,14 @@ impl Future for Sleep {
             return Poll::Pending;
         }
         let ready = context::with_current_core(|core| {
+            if let (Target::At(at), Some(reg)) = (this.target, &this.timer) {
+                if std::ptr::eq(core.shared_ptr(), &*reg.shared) && core.timer_has_fired(at) {
+                    // The wheel has passed our tick, so the deadline is behind
+                    // us: no clock read, and no look-up of the (gone) entry.
+                    this.timer = None;
+                    return true;
+                }
+            }
             let now = core.clock().now();
             let deadline = match this.target {
                 Target::At(at) => at,

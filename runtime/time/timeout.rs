@@ -262,7 +262,9 @@ pub struct Scoped<F> {
 
 impl<F> fmt::Debug for Scoped<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Scoped").field("scope", &self.scope).finish()
+        f.debug_struct("Scoped")
+            .field("scope", &self.scope)
+            .finish()
     }
 }
 
@@ -275,9 +277,10 @@ impl<F: Future> Future for Scoped<F> {
         let this = unsafe { self.get_unchecked_mut() };
         let state = &this.scope.0;
         if state.deadline.get().is_none() {
-            state
-                .deadline
-                .set(Some(super::clock::deadline_after(super::now(), state.delay)));
+            state.deadline.set(Some(super::clock::deadline_after(
+                super::now(),
+                state.delay,
+            )));
         }
         // SAFETY: see above.
         let future = unsafe { Pin::new_unchecked(&mut this.future) };

@@ -5,7 +5,7 @@
 //!
 //! Six levels of 64 slots. A slot of level `L` spans `64^L` ticks (1 ms each),
 //! so level 0 covers the next 64 ms one tick per slot, level 1 the next 4 s in
-//! 64 ms slots, … level 5 about 2.2 years in 18.6-hour slots:
+//! 64 ms slots, … level 5 about 2.2 years in 12-day slots:
 //!
 //! | level | slot width | level span |
 //! |-------|------------|------------|
@@ -18,10 +18,19 @@
 //!
 //! A timer goes to the level of the highest 6-bit group in which its tick and
 //! the wheel's current tick (`elapsed`) differ, and to the slot given by its
-//! tick's bits in that group. Each slot is a doubly-linked list threaded
-//! through a `Slab` of entries, and each level has a 64-bit map of non-empty
-//! slots — so insert and cancel are O(1), and finding the next expiry is one
-//! `trailing_zeros` per level.
+//! tick's bits in that group. Each level keeps a 64-bit map of its non-empty
+//! slots, so finding the next expiry is one `trailing_zeros` per level.
+//!
+//! # Memory layout: slot vectors and a handle table
+//!
+//! A slot is a `Vec` of entries, not a linked list: inserting appends to the
+//! slot's tail and firing a slot reads its entries front to back — sequential
+//! memory, which matters when tens of thousands of timers expire in a burst
+//! (a linked list through a slab costs a cache miss per timer, twice). An
+//! entry's current position lives in a dense handle table (`handles`), which
+//! is what a [`TimerKey`] indexes: cancelling looks the position up,
+//! `swap_remove`s the entry and updates the handle of the entry moved into
+//! its place. Insert and cancel stay O(1).
 //!
 //! # Cascading
 //!
@@ -34,11 +43,12 @@
 //!
 //! Timers fire in deadline order and equal deadlines in insertion order: one
 //! `advance` collects every timer due and sorts them by `(deadline, seq)`
-//! before they are handed out, since cascading may append an earlier-inserted
-//! timer behind a later one in a slot. A tick is the deadline rounded *up* to
-//! the next millisecond, so no timer fires early. Deadlines beyond the top
-//! level's window (more than ~2.2 years ahead, up to `Duration::MAX`) wait in
-//! an overflow list and are re-inserted when the wheel enters a new window.
+//! before handing them out (cascading and `swap_remove` reorder slots; the
+//! sort is skipped when the batch is already in order). A tick is the
+//! deadline rounded *up* to the next millisecond, so no timer fires early.
+//! Deadlines beyond the top level's window (more than ~2.2 years ahead, up to
+//! `Duration::MAX`) wait in an overflow list and are re-inserted when the
+//! wheel enters a new window.
 
 use slab::Slab;
 
@@ -49,19 +59,17 @@ const SLOTS: u64 = 1 << SLOT_BITS;
 const WHEEL_BITS: u32 = SLOT_BITS * LEVELS as u32;
 /// Nanoseconds per tick.
 pub(crate) const TICK_NS: u64 = 1_000_000;
-const NIL: u32 = u32::MAX;
 
-/// Where an entry is linked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Place {
-    Slot { level: u8, slot: u8 },
-    /// Due already (its tick is not after `elapsed`); fires at the next advance.
-    Due,
-    /// Beyond the top level's window.
-    Overflow,
-}
+/// Which list an entry is in: a slot (`level * 64 + slot`), or one of two
+/// special lists.
+type ListId = u16;
+/// Due already (its tick is not after `elapsed`); fires at the next advance.
+const DUE: ListId = (LEVELS as u64 * SLOTS) as ListId;
+/// Beyond the top level's window.
+const OVERFLOW: ListId = DUE + 1;
+const LISTS: usize = OVERFLOW as usize + 1;
 
-/// A registered timer's key: slab index plus a sequence number, so that a
+/// A registered timer's key: handle index plus a sequence number, so that a
 /// stale key (its timer fired or was cancelled, and the index reused) is
 /// recognised and ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,26 +78,23 @@ pub(crate) struct TimerKey {
     seq: u64,
 }
 
+/// Where a live timer is: its list and its position in that list.
+struct Handle {
+    seq: u64,
+    list: ListId,
+    pos: u32,
+}
+
 struct Entry<T> {
-    /// Nanoseconds since the clock's start; orders timers within an advance.
+    /// Nanoseconds since the clock's start; its tick (rounded up) places the
+    /// entry, and it orders timers within an advance.
     deadline: u64,
-    /// `deadline` rounded up to a whole tick.
-    tick: u64,
     /// Insertion order, for equal deadlines (and key validation).
     seq: u64,
-    place: Place,
-    prev: u32,
-    next: u32,
+    /// Index of this entry's `Handle`.
+    handle: u32,
     value: T,
 }
-
-#[derive(Clone, Copy)]
-struct List {
-    head: u32,
-    tail: u32,
-}
-
-const EMPTY: List = List { head: NIL, tail: NIL };
 
 /// A fired timer: its deadline, sequence number and value.
 pub(crate) struct Fired<T> {
@@ -100,11 +105,9 @@ pub(crate) struct Fired<T> {
 
 /// See the module docs. `T` is what a timer carries (a waker or a callback).
 pub(crate) struct TimerWheel<T> {
-    entries: Slab<Entry<T>>,
-    slots: [[List; SLOTS as usize]; LEVELS],
+    handles: Slab<Handle>,
+    lists: Vec<Vec<Entry<T>>>,
     occupied: [u64; LEVELS],
-    due: List,
-    overflow: List,
     /// The current tick: every timer with a tick up to here has fired.
     elapsed: u64,
     next_seq: u64,
@@ -117,11 +120,9 @@ fn tick_of(deadline_ns: u64) -> u64 {
 impl<T> TimerWheel<T> {
     pub(crate) fn new() -> TimerWheel<T> {
         TimerWheel {
-            entries: Slab::new(),
-            slots: [[EMPTY; SLOTS as usize]; LEVELS],
+            handles: Slab::new(),
+            lists: (0..LISTS).map(|_| Vec::new()).collect(),
             occupied: [0; LEVELS],
-            due: EMPTY,
-            overflow: EMPTY,
             elapsed: 0,
             next_seq: 0,
         }
@@ -129,57 +130,72 @@ impl<T> TimerWheel<T> {
 
     /// Number of registered timers.
     pub(crate) fn len(&self) -> usize {
-        self.entries.len()
+        self.handles.len()
     }
 
     /// Registers a timer for `deadline` (nanoseconds since the clock's start).
     pub(crate) fn insert(&mut self, deadline: u64, value: T) -> TimerKey {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let index = self.entries.insert(Entry {
-            deadline,
-            tick: tick_of(deadline),
+        let handle = self.handles.insert(Handle {
             seq,
-            place: Place::Due,
-            prev: NIL,
-            next: NIL,
+            list: DUE,
+            pos: 0,
+        });
+        let handle = u32::try_from(handle).expect("more than 2^32 timers");
+        self.push(Entry {
+            deadline,
+            seq,
+            handle,
             value,
         });
-        let index = u32::try_from(index).expect("more than 2^32 timers");
-        self.place(index);
-        TimerKey { index, seq }
+        TimerKey { index: handle, seq }
     }
 
-    fn entry(&self, key: TimerKey) -> Option<&Entry<T>> {
-        self.entries
+    fn handle(&self, key: TimerKey) -> Option<&Handle> {
+        self.handles
             .get(key.index as usize)
-            .filter(|e| e.seq == key.seq)
+            .filter(|h| h.seq == key.seq)
     }
 
     /// `true` while the timer is registered (not fired, not removed).
     #[cfg(test)]
     fn contains(&self, key: TimerKey) -> bool {
-        self.entry(key).is_some()
+        self.handle(key).is_some()
     }
 
     /// The timer's value, to update it in place (a new waker).
     pub(crate) fn get_mut(&mut self, key: TimerKey) -> Option<&mut T> {
-        self.entries
-            .get_mut(key.index as usize)
-            .filter(|e| e.seq == key.seq)
-            .map(|e| &mut e.value)
+        let (list, pos) = self.handle(key).map(|h| (h.list, h.pos))?;
+        Some(&mut self.lists[list as usize][pos as usize].value)
     }
 
     /// Cancels a timer; returns its value, or `None` for a stale key.
     pub(crate) fn remove(&mut self, key: TimerKey) -> Option<T> {
-        self.entry(key)?;
-        self.unlink(key.index);
-        Some(self.entries.remove(key.index as usize).value)
+        let (list, pos) = self.handle(key).map(|h| (h.list, h.pos))?;
+        self.handles.remove(key.index as usize);
+        let entries = &mut self.lists[list as usize];
+        let entry = entries.swap_remove(pos as usize);
+        if let Some(moved) = entries.get(pos as usize) {
+            self.handles[moved.handle as usize].pos = pos;
+        } else if entries.is_empty() && list < DUE {
+            self.occupied[(list / SLOTS as u16) as usize] &= !(1 << (list % SLOTS as u16));
+        }
+        Some(entry.value)
+    }
+
+    /// `true` if a timer inserted for `deadline` while that deadline was still
+    /// ahead of the wheel has fired. Such a timer never waits in the due list
+    /// (its tick was after `elapsed`), so it has fired exactly when its tick is
+    /// not after `elapsed` — and the caller learns it without touching the
+    /// entry's (likely cold) memory.
+    pub(crate) fn has_fired(&self, deadline: u64) -> bool {
+        tick_of(deadline) <= self.elapsed
     }
 
     /// The earliest tick at which `advance` will fire or move something.
     pub(crate) fn next_expiration_tick(&self) -> Option<u64> {
-        if self.due.head != NIL {
+        if !self.lists[DUE as usize].is_empty() {
             return Some(self.elapsed);
         }
         self.next_expiration().map(|(_, start)| start)
@@ -191,138 +207,98 @@ impl<T> TimerWheel<T> {
     pub(crate) fn advance(&mut self, now: u64, fired: &mut Vec<Fired<T>>) {
         let first = fired.len();
         let now_tick = now / TICK_NS;
-        let due = List::take(&mut self.due);
-        self.fire_list(due, fired);
-        while let Some((what, start)) = self.next_expiration() {
+        self.fire_list(DUE, fired);
+        while let Some((list, start)) = self.next_expiration() {
             if start > now_tick {
                 break;
             }
             self.elapsed = start;
-            match what {
-                Expiring::Slot { level, slot } => {
-                    let list = std::mem::replace(&mut self.slots[level][slot], EMPTY);
-                    self.occupied[level] &= !(1 << slot);
-                    if level == 0 {
-                        self.fire_list(list, fired);
-                    } else {
-                        self.relink_list(list, fired);
-                    }
-                }
-                Expiring::OverflowWindow => {
-                    let list = List::take(&mut self.overflow);
-                    self.relink_list(list, fired);
-                }
+            if list < DUE {
+                self.occupied[(list / SLOTS as u16) as usize] &= !(1 << (list % SLOTS as u16));
+            }
+            if list < SLOTS as ListId {
+                self.fire_list(list, fired);
+            } else {
+                self.cascade_list(list, fired);
             }
         }
         self.elapsed = self.elapsed.max(now_tick);
-        fired[first..].sort_unstable_by_key(|f| (f.deadline, f.seq));
+        let batch = &mut fired[first..];
+        if !batch.is_sorted_by_key(|f| (f.deadline, f.seq)) {
+            batch.sort_unstable_by_key(|f| (f.deadline, f.seq));
+        }
     }
 
     // ----- internals -----
 
-    /// Links entry `index` where its tick belongs relative to `elapsed`.
-    fn place(&mut self, index: u32) {
-        let tick = self.entries[index as usize].tick;
-        let place = if tick <= self.elapsed {
-            Place::Due
-        } else {
-            let differing = (self.elapsed ^ tick) | (SLOTS - 1);
-            let level = (63 - differing.leading_zeros()) / SLOT_BITS;
-            if level as usize >= LEVELS {
-                Place::Overflow
-            } else {
-                let slot = (tick >> (level * SLOT_BITS)) & (SLOTS - 1);
-                Place::Slot {
-                    level: level as u8,
-                    slot: slot as u8,
-                }
-            }
-        };
-        self.entries[index as usize].place = place;
-        let list = self.list_mut(place);
-        let tail = list.tail;
-        list.tail = index;
-        if tail == NIL {
-            list.head = index;
+    /// The list an entry with `tick` belongs to, relative to `elapsed`.
+    fn list_for(&self, tick: u64) -> ListId {
+        if tick <= self.elapsed {
+            return DUE;
         }
-        if let Place::Slot { level, slot } = place {
-            self.occupied[level as usize] |= 1 << slot;
+        let differing = (self.elapsed ^ tick) | (SLOTS - 1);
+        let level = (63 - differing.leading_zeros()) / SLOT_BITS;
+        if level as usize >= LEVELS {
+            return OVERFLOW;
         }
-        let e = &mut self.entries[index as usize];
-        e.prev = tail;
-        e.next = NIL;
-        if tail != NIL {
-            self.entries[tail as usize].next = index;
-        }
+        let slot = (tick >> (level * SLOT_BITS)) & (SLOTS - 1);
+        (u64::from(level) * SLOTS + slot) as ListId
     }
 
-    fn unlink(&mut self, index: u32) {
-        let (place, prev, next) = {
-            let e = &self.entries[index as usize];
-            (e.place, e.prev, e.next)
-        };
-        if prev == NIL {
-            self.list_mut(place).head = next;
-        } else {
-            self.entries[prev as usize].next = next;
+    /// Appends `entry` to its list and records where it went.
+    fn push(&mut self, entry: Entry<T>) {
+        let list = self.list_for(tick_of(entry.deadline));
+        if list < DUE {
+            self.occupied[(list / SLOTS as u16) as usize] |= 1 << (list % SLOTS as u16);
         }
-        if next == NIL {
-            self.list_mut(place).tail = prev;
-        } else {
-            self.entries[next as usize].prev = prev;
-        }
-        if let Place::Slot { level, slot } = place {
-            if self.slots[level as usize][slot as usize].head == NIL {
-                self.occupied[level as usize] &= !(1 << slot);
-            }
-        }
+        let entries = &mut self.lists[list as usize];
+        let handle = &mut self.handles[entry.handle as usize];
+        handle.list = list;
+        handle.pos = entries.len() as u32;
+        entries.push(entry);
     }
 
-    fn list_mut(&mut self, place: Place) -> &mut List {
-        match place {
-            Place::Slot { level, slot } => &mut self.slots[level as usize][slot as usize],
-            Place::Due => &mut self.due,
-            Place::Overflow => &mut self.overflow,
-        }
-    }
-
-    /// Removes every entry of a detached list and hands them out as fired.
-    fn fire_list(&mut self, list: List, fired: &mut Vec<Fired<T>>) {
-        let mut at = list.head;
-        while at != NIL {
-            let e = self.entries.remove(at as usize);
-            at = e.next;
+    /// Fires every entry of a list (its slot's time has come).
+    fn fire_list(&mut self, list: ListId, fired: &mut Vec<Fired<T>>) {
+        let mut entries = std::mem::take(&mut self.lists[list as usize]);
+        for e in entries.drain(..) {
+            self.handles.remove(e.handle as usize);
             fired.push(Fired {
                 deadline: e.deadline,
                 seq: e.seq,
                 value: e.value,
             });
         }
+        // Keep the buffer for the slot's next turn.
+        self.lists[list as usize] = entries;
     }
 
-    /// Re-links every entry of a detached list relative to the new `elapsed`
+    /// Re-inserts every entry of a list relative to the new `elapsed`
     /// (cascading); those now due fire at once.
-    fn relink_list(&mut self, list: List, fired: &mut Vec<Fired<T>>) {
-        let mut at = list.head;
-        while at != NIL {
-            let next = self.entries[at as usize].next;
-            if self.entries[at as usize].tick <= self.elapsed {
-                let e = self.entries.remove(at as usize);
+    fn cascade_list(&mut self, list: ListId, fired: &mut Vec<Fired<T>>) {
+        let mut entries = std::mem::take(&mut self.lists[list as usize]);
+        for e in entries.drain(..) {
+            if tick_of(e.deadline) <= self.elapsed {
+                self.handles.remove(e.handle as usize);
                 fired.push(Fired {
                     deadline: e.deadline,
                     seq: e.seq,
                     value: e.value,
                 });
             } else {
-                self.place(at);
+                self.push(e);
             }
-            at = next;
+        }
+        // Overflow entries still beyond the new window went back into this
+        // very list (a fresh `Vec`); otherwise give the buffer back.
+        if self.lists[list as usize].is_empty() {
+            self.lists[list as usize] = entries;
         }
     }
 
     /// The earliest non-empty slot over all levels (or the start of the next
     /// top-level window, when timers wait in overflow), with its start tick.
-    fn next_expiration(&self) -> Option<(Expiring, u64)> {
+    fn next_expiration(&self) -> Option<(ListId, u64)> {
         for level in 0..LEVELS {
             let occupied = self.occupied[level];
             if occupied == 0 {
@@ -331,37 +307,22 @@ impl<T> TimerWheel<T> {
             let shift = level as u32 * SLOT_BITS;
             let pos = (self.elapsed >> shift) & (SLOTS - 1);
             // Occupied slots of a level lie after the current position in the
-            // current window of the level above (see `place`).
+            // current window of the level above (see `list_for`).
             let ahead = occupied & (u64::MAX << pos);
             debug_assert_ne!(ahead, 0, "a timer slot behind the wheel's position");
             let slot = u64::from(ahead.trailing_zeros());
             let window = self.elapsed & !((1u64 << (shift + SLOT_BITS)) - 1);
             // Lower levels always expire before higher ones: return the first found.
             return Some((
-                Expiring::Slot {
-                    level,
-                    slot: slot as usize,
-                },
+                (level as u64 * SLOTS + slot) as ListId,
                 window + (slot << shift),
             ));
         }
-        if self.overflow.head != NIL {
+        if !self.lists[OVERFLOW as usize].is_empty() {
             let next_window = ((self.elapsed >> WHEEL_BITS) + 1).checked_mul(1 << WHEEL_BITS)?;
-            return Some((Expiring::OverflowWindow, next_window));
+            return Some((OVERFLOW, next_window));
         }
         None
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Expiring {
-    Slot { level: usize, slot: usize },
-    OverflowWindow,
-}
-
-impl List {
-    fn take(list: &mut List) -> List {
-        std::mem::replace(list, EMPTY)
     }
 }
 
@@ -440,7 +401,7 @@ mod tests {
     #[test]
     fn far_deadlines_wait_in_overflow_without_overflowing() {
         let mut w = TimerWheel::new();
-        w.insert(u64::MAX, 1);
+        let never = w.insert(u64::MAX, 1);
         let three_years = 3 * 365 * 24 * 3600 * 1_000 * MS;
         w.insert(three_years, 2);
         w.insert(10 * MS, 3);
@@ -450,6 +411,7 @@ mod tests {
         assert_eq!(w.len(), 1);
         assert!(fire(&mut w, u64::MAX - 1).is_empty());
         assert_eq!(w.len(), 1);
+        assert_eq!(w.remove(never), Some(1));
     }
 
     #[test]
