@@ -13,23 +13,36 @@
 //! 5. "自省" — `current_task` / `all_tasks`: [`introspection`], and
 //!    `corio::dump_tasks()`, corio's table of live tasks
 //!
-//! Where the seed awaits `asyncio.sleep(1)`, these tasks await
-//! `corio::yield_now()` (asyncio's `sleep(0)`): corio has no timers yet. A
-//! yield suspends the task for exactly one turn of the loop, which is enough to
-//! show tasks interleaving — and it makes the output the same on every run.
+//! Where the seed awaits `asyncio.sleep(1)`, `foo` awaits
+//! `corio::time::sleep` for 10 ms (the seed's second, scaled down). Equal
+//! sleeps started in order wake in order, so the output is the same on every
+//! run. Elsewhere `corio::yield_now()` (asyncio's `sleep(0)`) suspends a task
+//! for exactly one turn of the loop.
 //!
 //! Run it with `cargo run --example tasks`.
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 use corio::{TaskError, TaskRef, TaskState};
+
+/// The seed's one-second sleep, scaled down.
+const FOO_SLEEP: Duration = Duration::from_millis(10);
 
 /// The seed's `foo(index)`.
 async fn foo(index: usize) -> String {
     println!("  start-foo {index}");
-    // The seed: `await asyncio.sleep(1)`.
-    corio::yield_now().await;
+    // The seed: `await asyncio.sleep(1)`, scaled to 10 ms.
+    corio::time::sleep(FOO_SLEEP).await;
+    println!("  end-foo {index}");
+    format!("foo-{index}")
+}
+
+/// `foo`, sleeping until a given instant instead of for a given time.
+async fn foo_until(index: usize, wake_at: Instant) -> String {
+    println!("  start-foo {index}");
+    corio::time::sleep_until(wake_at).await;
     println!("  end-foo {index}");
     format!("foo-{index}")
 }
@@ -71,7 +84,7 @@ async fn run_concurrently() {
     for task in tasks {
         results.push(task.await.expect("foo returns"));
     }
-    // All five start before any ends: each one's `yield_now` let the others run.
+    // All five start before any ends: each one's sleep lets the others run.
     println!("results: {results:?}");
 }
 
@@ -84,7 +97,7 @@ async fn failing_task() {
     println!("== 2b. a task that fails: the seed's 1 / 0 ==");
     async fn foo_divides(index: usize, divisor: usize) -> String {
         println!("  start-foo {index}");
-        corio::yield_now().await;
+        corio::time::sleep(FOO_SLEEP).await;
         println!("  end-foo {index}, now computing {index} / {divisor}");
         format!("foo-{}", index / divisor)
     }
@@ -114,12 +127,15 @@ async fn failing_task() {
 /// result before it returns.
 async fn done_callbacks() {
     println!("== 3. add_done_callback ==");
+    // One deadline for all three, so that they finish in the same turn of the
+    // loop and the order below is the same on every run.
+    let wake_at = corio::time::now() + FOO_SLEEP;
     let mut tasks = Vec::new();
     for index in 0..3 {
         let result: Rc<RefCell<Option<String>>> = Rc::default();
         let slot = result.clone();
         let task = corio::spawn(async move {
-            let value = foo(index).await;
+            let value = foo_until(index, wake_at).await;
             *slot.borrow_mut() = Some(value.clone());
             value
         });

@@ -29,6 +29,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         "create_task, gather, done callbacks, cancel, introspection",
     ),
     ("hand_written_future", "what an async fn compiles into"),
+    (
+        "timeouts",
+        "wait with a timeout, wait_for, call_later, interval",
+    ),
 ];
 
 fn main() -> ExitCode {
