@@ -46,12 +46,17 @@
 #![warn(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+pub mod combinators;
 mod debug;
 pub mod event_loop;
 mod io;
 pub mod task;
 pub mod time;
 
+pub use combinators::{
+    as_completed, gather, gather_futures, gather_settled, shield, task_group, wait, Fallible,
+    ReturnWhen, TaskGroup, TaskGroupError,
+};
 pub use event_loop::callback::{call_soon, CallbackHandle, ThreadsafeHandle};
 pub use event_loop::{run, EventLoop, LoopClosed, LoopHandle, LoopStats, RemoteTask};
 pub use task::{

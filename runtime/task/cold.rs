@@ -10,15 +10,36 @@
 //! the box out, edits it, and puts it back, never calling user code in between
 //! (user values are moved out first and dropped or called afterwards). That is
 //! what makes the plain `Cell` sound without a borrow flag.
+//!
+//! Done-callbacks and listeners are not `Send`; `harness::complete` takes them
+//! out on the loop thread, so a cold part freed on another thread (the last
+//! waker dropped there) holds only `Send` data.
 
 use std::any::Any;
+use std::ptr::NonNull;
+use std::rc::Rc;
 use std::task::Waker;
 use std::time::Duration;
 
+use super::header::Header;
 use super::task_ref::TaskRef;
 
 /// A done-callback and the id that `remove_done_callback` finds it by.
 pub(crate) type DoneCallback = (u64, Box<dyn FnOnce(&TaskRef)>);
+
+/// Told, synchronously and inside the loop, that a task completed: how the
+/// combinators (`gather`, `wait`, `as_completed`, `TaskGroup`) learn *which*
+/// child finished without polling any child's future. Implementations only
+/// record the tag and wake their own waker; they run no user code.
+///
+/// The sink is called inside `harness::complete`, before a detached task's
+/// output is dropped, so it may look at the output (`TaskGroup` does).
+pub(crate) trait CompletionSink {
+    fn completed(&self, tag: usize, task: NonNull<Header>);
+}
+
+/// A sink and the tag it gave this task.
+pub(crate) type Listener = (Rc<dyn CompletionSink>, usize);
 
 /// Rarely used per-task data; see the module docs.
 #[derive(Default)]
@@ -29,6 +50,8 @@ pub(crate) struct TaskCold {
     pub(crate) join_waker: Option<Waker>,
     /// Callbacks to schedule with `call_soon` when the task completes.
     pub(crate) done_callbacks: Vec<DoneCallback>,
+    /// Combinators waiting for this task, told at completion.
+    pub(crate) listeners: Vec<Listener>,
     /// The message given to `cancel_with`.
     pub(crate) cancel_message: Option<String>,
     /// What the future panicked with, until the handle takes it.

@@ -6,10 +6,12 @@
 //! released around a single queue or registry operation.
 
 use std::ptr::NonNull;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Context;
 use std::time::Instant;
 
+use super::cold::CompletionSink;
 use super::header::Header;
 use super::raw::PollResult;
 use super::state::{Outcome, CANCEL_REQUESTED, COMPLETE, JOIN_INTEREST, SCHEDULED};
@@ -85,13 +87,24 @@ fn complete(core: &LoopCore, task: NonNull<Header>, outcome: Outcome) {
     let h = unsafe { task.as_ref() };
     h.state.transition_to_complete(outcome);
     core.unregister(task);
+    let (join_waker, callbacks, listeners) = h
+        .peek_cold(|c| {
+            (
+                c.join_waker.take(),
+                std::mem::take(&mut c.done_callbacks),
+                std::mem::take(&mut c.listeners),
+            )
+        })
+        .unwrap_or_default();
+    // Listeners first: they may look at the output, which is dropped below
+    // when nobody holds the handle.
+    for (sink, tag) in listeners {
+        sink.completed(tag, task);
+    }
     if !h.state.is(JOIN_INTEREST) && outcome == Outcome::Returned {
         // SAFETY: on the loop thread; the future is gone and nobody will read the output.
         unsafe { (h.vtable.drop_output)(task) };
     }
-    let (join_waker, callbacks) = h
-        .peek_cold(|c| (c.join_waker.take(), std::mem::take(&mut c.done_callbacks)))
-        .unwrap_or_default();
     if let Some(waker) = join_waker {
         waker.wake();
     }
@@ -131,6 +144,33 @@ pub(crate) fn cancel(task: NonNull<Header>, message: Option<String>) -> bool {
     }
     schedule(task);
     true
+}
+
+/// Registers a combinator's sink on `task`; if the task is already done the
+/// sink is told at once.
+pub(crate) fn add_listener(task: NonNull<Header>, sink: Rc<dyn CompletionSink>, tag: usize) {
+    // SAFETY: the caller holds a reference.
+    let h = unsafe { task.as_ref() };
+    if h.state.is(COMPLETE) {
+        sink.completed(tag, task);
+    } else {
+        h.with_cold(|c| c.listeners.push((sink, tag)));
+    }
+}
+
+/// Unregisters every listener of `task` that uses `sink` (a combinator
+/// dropped before the task completed).
+pub(crate) fn remove_listener(task: NonNull<Header>, sink: &Rc<dyn CompletionSink>) {
+    // SAFETY: the caller holds a reference.
+    let h = unsafe { task.as_ref() };
+    let removed = h.peek_cold(|c| {
+        let (gone, kept) = std::mem::take(&mut c.listeners)
+            .into_iter()
+            .partition(|(s, _)| Rc::ptr_eq(s, sink));
+        c.listeners = kept;
+        gone
+    });
+    drop::<Option<Vec<_>>>(removed);
 }
 
 /// `Task::add_done_callback`.

@@ -56,6 +56,23 @@ impl<T> Task<T> {
         unsafe { self.raw.as_ref() }
     }
 
+    /// The task's header, for the combinators.
+    pub(crate) fn raw(&self) -> NonNull<Header> {
+        self.raw
+    }
+
+    /// The outcome of a finished task, taken from it (`None` while it runs).
+    pub(crate) fn take_outcome(&mut self) -> Option<Result<T, TaskError>> {
+        if !self.is_done() {
+            return None;
+        }
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        match Pin::new(self).poll(&mut cx) {
+            Poll::Ready(outcome) => Some(outcome),
+            Poll::Pending => None,
+        }
+    }
+
     /// Requests cancellation (asyncio's `cancel()`): the future is dropped at the
     /// task's next scheduling point and awaiting gives `TaskError::Cancelled(None)`.
     /// Returns `false` if the task is already done, `true` otherwise.

@@ -39,6 +39,10 @@ pub(crate) struct TaskVTable {
     /// Moves the output into `*out`, which is an `Option<F::Output>`.
     /// Caller: on the loop thread, stage is `Finished`, `out` has the right type.
     pub(crate) take_output: unsafe fn(NonNull<Header>, *mut ()),
+    /// A pointer to the output, which stays in place (for `wait`'s failure test).
+    /// Caller: on the loop thread, stage is `Finished`; the pointer is an
+    /// `*const F::Output`, valid until the output is taken or dropped.
+    pub(crate) output_ptr: unsafe fn(NonNull<Header>) -> *const (),
     /// Drops the output if it is still there.
     /// Caller: on the loop thread, stage is not `Running`.
     pub(crate) drop_output: unsafe fn(NonNull<Header>),
@@ -68,6 +72,7 @@ impl<F: Future> VTableFor<F> {
         poll: poll::<F>,
         drop_future: drop_future::<F>,
         take_output: take_output::<F>,
+        output_ptr: output_ptr::<F>,
         drop_output: drop_output::<F>,
         dealloc: dealloc::<F>,
     };
@@ -140,6 +145,16 @@ unsafe fn take_output<F: Future>(ptr: NonNull<Header>, out: *mut ()) {
         // SAFETY: the caller passes a pointer to an `Option<F::Output>`.
         Stage::Finished(output) => unsafe { *out.cast::<Option<F::Output>>() = Some(output) },
         _ => unreachable!("corio read the output of a task that has none"),
+    }
+}
+
+/// # Safety
+/// See [`TaskVTable::output_ptr`].
+unsafe fn output_ptr<F: Future>(ptr: NonNull<Header>) -> *const () {
+    // SAFETY: forwarded from the caller.
+    match unsafe { stage::<F>(ptr) } {
+        Stage::Finished(output) => (output as *const F::Output).cast(),
+        _ => unreachable!("corio looked at the output of a task that has none"),
     }
 }
 
