@@ -41,6 +41,44 @@ pub(crate) trait CompletionSink {
 /// A sink and the tag it gave this task.
 pub(crate) type Listener = (Rc<dyn CompletionSink>, usize);
 
+/// A task's listeners. Most tasks have at most one (the combinator awaiting
+/// them), which is kept inline: no second allocation.
+#[derive(Default)]
+pub(crate) struct Listeners {
+    first: Option<Listener>,
+    rest: Vec<Listener>,
+}
+
+impl Listeners {
+    pub(crate) fn push(&mut self, listener: Listener) {
+        if self.first.is_none() {
+            self.first = Some(listener);
+        } else {
+            self.rest.push(listener);
+        }
+    }
+
+    /// Removes every listener using `sink`; returns them (to drop outside).
+    pub(crate) fn remove_sink(&mut self, sink: &Rc<dyn CompletionSink>) -> Vec<Listener> {
+        let all = std::mem::take(self);
+        let (gone, kept): (Vec<_>, Vec<_>) =
+            all.into_iter().partition(|(s, _)| Rc::ptr_eq(s, sink));
+        for l in kept {
+            self.push(l);
+        }
+        gone
+    }
+}
+
+impl IntoIterator for Listeners {
+    type Item = Listener;
+    type IntoIter = std::iter::Chain<std::option::IntoIter<Listener>, std::vec::IntoIter<Listener>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.first.into_iter().chain(self.rest)
+    }
+}
+
 /// Rarely used per-task data; see the module docs.
 #[derive(Default)]
 pub(crate) struct TaskCold {
@@ -51,7 +89,7 @@ pub(crate) struct TaskCold {
     /// Callbacks to schedule with `call_soon` when the task completes.
     pub(crate) done_callbacks: Vec<DoneCallback>,
     /// Combinators waiting for this task, told at completion.
-    pub(crate) listeners: Vec<Listener>,
+    pub(crate) listeners: Listeners,
     /// The message given to `cancel_with`.
     pub(crate) cancel_message: Option<String>,
     /// What the future panicked with, until the handle takes it.

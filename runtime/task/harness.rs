@@ -163,14 +163,8 @@ pub(crate) fn add_listener(task: NonNull<Header>, sink: Rc<dyn CompletionSink>, 
 pub(crate) fn remove_listener(task: NonNull<Header>, sink: &Rc<dyn CompletionSink>) {
     // SAFETY: the caller holds a reference.
     let h = unsafe { task.as_ref() };
-    let removed = h.peek_cold(|c| {
-        let (gone, kept) = std::mem::take(&mut c.listeners)
-            .into_iter()
-            .partition(|(s, _)| Rc::ptr_eq(s, sink));
-        c.listeners = kept;
-        gone
-    });
-    drop::<Option<Vec<_>>>(removed);
+    let removed = h.peek_cold(|c| c.listeners.remove_sink(sink));
+    drop(removed);
 }
 
 /// `Task::add_done_callback`.
