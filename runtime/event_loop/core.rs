@@ -81,13 +81,14 @@ pub(crate) struct LoopCore {
 impl LoopCore {
     pub(crate) fn new(config: LoopConfig) -> io::Result<LoopCore> {
         let (driver, unparker) = Driver::new()?;
+        let clock = Clock::new(config.start_paused);
         Ok(LoopCore {
             shared: Arc::new(LoopShared::new(unparker)),
             ready: RefCell::default(),
             registry: RefCell::default(),
             driver: RefCell::new(driver),
-            clock: Clock::new(config.start_paused),
-            timers: RefCell::new(TimerWheel::new()),
+            timers: RefCell::new(TimerWheel::new(clock.now_ns())),
+            clock,
             fired: RefCell::default(),
             next_task_id: Cell::new(1),
             stopping: Cell::new(false),

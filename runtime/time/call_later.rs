@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::clock::deadline_after;
@@ -10,6 +11,7 @@ use super::wheel::TimerKey;
 use super::{TimerAction, NO_LOOP};
 use crate::event_loop::callback::ScheduledCallback;
 use crate::event_loop::context;
+use crate::event_loop::shared::LoopShared;
 
 /// Runs `f` on the loop after `delay`: asyncio's `loop.call_later`.
 ///
@@ -59,11 +61,17 @@ pub fn call_later(delay: Duration, f: impl FnOnce() + 'static) -> TimerHandle {
 #[track_caller]
 pub fn call_at(when: Instant, f: impl FnOnce() + 'static) -> TimerHandle {
     let cell = ScheduledCallback::new(Box::new(f));
-    let key = context::with_current_core(|core| {
-        core.insert_timer(when, TimerAction::Callback(cell.clone()))
+    let (key, shared) = context::with_current_core(|core| {
+        let key = core.insert_timer(when, TimerAction::Callback(cell.clone()));
+        (key, core.shared().clone())
     })
     .expect(NO_LOOP);
-    TimerHandle { cell, key, when }
+    TimerHandle {
+        cell,
+        key,
+        when,
+        shared,
+    }
 }
 
 /// The handle of a `call_later` / `call_at` callback: asyncio's `TimerHandle`.
@@ -71,6 +79,8 @@ pub struct TimerHandle {
     cell: Rc<ScheduledCallback>,
     key: TimerKey,
     when: Instant,
+    /// The loop whose wheel holds the timer.
+    shared: Arc<LoopShared>,
 }
 
 impl TimerHandle {
@@ -87,9 +97,11 @@ impl TimerHandle {
     /// });
     /// ```
     pub fn cancel(&self) {
+        if self.cell.is_cancelled() {
+            return;
+        }
         self.cell.cancel();
-        let action = context::with_current_core(|core| core.remove_timer(self.key)).flatten();
-        drop(action);
+        super::remove_timer_on(&self.shared, self.key);
     }
 
     /// `true` after [`cancel`](TimerHandle::cancel).

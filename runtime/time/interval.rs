@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use super::clock::deadline_after;
 use super::sleep::{sleep_until, Sleep};
 
 /// What an [`Interval`] does when ticks were missed (the loop was busy for
@@ -108,14 +109,19 @@ impl Interval {
         }
         let scheduled = self.next;
         let now = super::now();
+        let on_schedule = deadline_after(scheduled, self.period);
         self.next = match self.missed {
-            MissedTickBehavior::Burst => scheduled + self.period,
-            _ if now < scheduled + self.period => scheduled + self.period,
-            MissedTickBehavior::Delay => now + self.period,
+            MissedTickBehavior::Burst => on_schedule,
+            _ if now < on_schedule => on_schedule,
+            MissedTickBehavior::Delay => deadline_after(now, self.period),
             MissedTickBehavior::Skip => {
+                // The first instant of the original schedule after now.
                 let behind = (now - scheduled).as_nanos() / self.period.as_nanos();
-                let periods = u32::try_from(behind + 1).unwrap_or(u32::MAX);
-                scheduled + self.period * periods
+                u32::try_from(behind + 1)
+                    .ok()
+                    .and_then(|periods| self.period.checked_mul(periods))
+                    .and_then(|ahead| scheduled.checked_add(ahead))
+                    .unwrap_or_else(|| deadline_after(now, self.period))
             }
         };
         Pin::new(&mut self.sleep).reset(self.next);
@@ -170,7 +176,7 @@ impl Interval {
     /// });
     /// ```
     pub fn reset(&mut self) {
-        self.next = super::now() + self.period;
+        self.next = deadline_after(super::now(), self.period);
         Pin::new(&mut self.sleep).reset(self.next);
     }
 }

@@ -31,6 +31,9 @@ pub use timeout::{
 
 use crate::event_loop::callback::ScheduledCallback;
 use crate::event_loop::context;
+use crate::event_loop::shared::{LoopShared, Remote};
+use std::sync::Arc;
+use wheel::TimerKey;
 
 /// What a timer does when it fires.
 pub(crate) enum TimerAction {
@@ -84,6 +87,28 @@ pub fn advance(by: Duration) {
         "corio::time::advance needs a paused clock: build the loop with \
          EventLoop::builder().start_paused(true)"
     );
+}
+
+/// Cancels timer `key` of the loop `shared`: at once if that loop runs on this
+/// thread, else through its injection queue (the wheel belongs to its loop).
+pub(crate) fn remove_timer_on(shared: &Arc<LoopShared>, key: TimerKey) {
+    let removed = context::with_current_core(|core| {
+        if std::ptr::eq(core.shared_ptr(), &**shared) {
+            Some(core.remove_timer(key))
+        } else {
+            None
+        }
+    })
+    .flatten();
+    match removed {
+        // Dropped here, after the wheel's borrow ended: a waker's drop is
+        // foreign code.
+        Some(action) => drop(action),
+        None => shared.inject(Remote::Callback(Box::new(move || {
+            let action = context::with_current_core(|core| core.remove_timer(key));
+            drop(action);
+        }))),
+    }
 }
 
 pub(crate) const NO_LOOP: &str =

@@ -10,7 +10,7 @@ use super::clock::deadline_after;
 use super::wheel::TimerKey;
 use super::{TimerAction, NO_LOOP};
 use crate::event_loop::context;
-use crate::event_loop::shared::{LoopShared, Remote};
+use crate::event_loop::shared::LoopShared;
 
 /// Waits for `delay`: asyncio's `await asyncio.sleep(delay)`.
 ///
@@ -145,22 +145,7 @@ impl Sleep {
         let Some(reg) = self.timer.take() else {
             return;
         };
-        let removed = context::with_current_core(|core| {
-            std::ptr::eq(core.shared_ptr(), &*reg.shared).then(|| core.remove_timer(reg.key))
-        });
-        match removed {
-            // Dropped here, after the wheel's borrow ended: a waker's drop is
-            // foreign code.
-            Some(Some(action)) => drop(action),
-            Some(None) => {}
-            None => {
-                let key = reg.key;
-                reg.shared.inject(Remote::Callback(Box::new(move || {
-                    let action = context::with_current_core(|core| core.remove_timer(key));
-                    drop(action);
-                })));
-            }
-        }
+        super::remove_timer_on(&reg.shared, reg.key);
     }
 }
 

@@ -118,12 +118,13 @@ fn tick_of(deadline_ns: u64) -> u64 {
 }
 
 impl<T> TimerWheel<T> {
-    pub(crate) fn new() -> TimerWheel<T> {
+    /// A wheel whose current time is `now` (nanoseconds on the clock's scale).
+    pub(crate) fn new(now: u64) -> TimerWheel<T> {
         TimerWheel {
             handles: Slab::new(),
             lists: (0..LISTS).map(|_| Vec::new()).collect(),
             occupied: [0; LEVELS],
-            elapsed: 0,
+            elapsed: now / TICK_NS,
             next_seq: 0,
         }
     }
@@ -342,7 +343,7 @@ mod tests {
 
     #[test]
     fn fires_in_deadline_order_then_insertion_order() {
-        let mut w = TimerWheel::new();
+        let mut w = TimerWheel::new(0);
         w.insert(30 * MS, 3);
         w.insert(10 * MS, 1);
         w.insert(10 * MS, 2);
@@ -356,7 +357,7 @@ mod tests {
 
     #[test]
     fn never_fires_early_sub_millisecond_deadlines_round_up() {
-        let mut w = TimerWheel::new();
+        let mut w = TimerWheel::new(0);
         w.insert(MS + 1, 1);
         assert_eq!(fire(&mut w, MS + 1), Vec::<u32>::new());
         assert_eq!(w.next_expiration_tick(), Some(2));
@@ -367,7 +368,7 @@ mod tests {
     fn equal_deadlines_keep_insertion_order_across_cascades() {
         // The first timer is inserted far from its deadline (level 2) and the
         // second close to it (level 0): cascading must not reorder them.
-        let mut w = TimerWheel::new();
+        let mut w = TimerWheel::new(0);
         w.insert(5_000 * MS, 1);
         assert!(fire(&mut w, 4_990 * MS).is_empty());
         w.insert(5_000 * MS, 2);
@@ -376,7 +377,7 @@ mod tests {
 
     #[test]
     fn remove_cancels_and_stale_keys_are_ignored() {
-        let mut w = TimerWheel::new();
+        let mut w = TimerWheel::new(0);
         let a = w.insert(10 * MS, 1);
         let b = w.insert(10 * MS, 2);
         assert_eq!(w.remove(a), Some(1));
@@ -390,7 +391,7 @@ mod tests {
 
     #[test]
     fn past_deadlines_fire_at_the_next_advance() {
-        let mut w = TimerWheel::new();
+        let mut w = TimerWheel::new(0);
         assert!(fire(&mut w, 100 * MS).is_empty());
         w.insert(0, 1);
         w.insert(50 * MS, 2);
@@ -400,7 +401,7 @@ mod tests {
 
     #[test]
     fn far_deadlines_wait_in_overflow_without_overflowing() {
-        let mut w = TimerWheel::new();
+        let mut w = TimerWheel::new(0);
         let never = w.insert(u64::MAX, 1);
         let three_years = 3 * 365 * 24 * 3600 * 1_000 * MS;
         w.insert(three_years, 2);
@@ -416,7 +417,7 @@ mod tests {
 
     #[test]
     fn next_expiration_tick_names_the_earliest_slot() {
-        let mut w = TimerWheel::new();
+        let mut w = TimerWheel::new(0);
         assert_eq!(w.next_expiration_tick(), None);
         w.insert(200 * MS, 1); // level 1, slot of 192..255
         assert_eq!(w.next_expiration_tick(), Some(192));
@@ -445,7 +446,7 @@ mod tests {
         /// inserts, cancels and advances, and compares what fires, in order.
         #[test]
         fn matches_a_btreemap_model(ops in proptest::collection::vec(op(), 1..300)) {
-            let mut wheel = TimerWheel::new();
+            let mut wheel = TimerWheel::new(0);
             let mut model: BTreeMap<(u64, u64), u32> = BTreeMap::new();
             let mut keys: Vec<(TimerKey, (u64, u64))> = Vec::new();
             let mut now = 0u64;
