@@ -50,6 +50,7 @@ pub mod combinators;
 mod debug;
 pub mod event_loop;
 mod io;
+pub mod net;
 pub mod task;
 pub mod time;
 

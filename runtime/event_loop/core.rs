@@ -74,6 +74,8 @@ pub(crate) struct LoopCore {
     closing: Cell<bool>,
     /// Task steps since IO was last polled.
     ticks: Cell<u32>,
+    /// Ready IO operations the current task step may still perform.
+    io_budget: Cell<u32>,
     config: LoopConfig,
     stats: StatCounters,
 }
@@ -94,6 +96,7 @@ impl LoopCore {
             stopping: Cell::new(false),
             closing: Cell::new(false),
             ticks: Cell::new(0),
+            io_budget: Cell::new(crate::io::registration::BUDGET),
             config,
             stats: StatCounters::default(),
         })
@@ -287,11 +290,40 @@ impl LoopCore {
     }
 
     fn os_poll(&self, timeout: Option<Duration>) {
-        if let Err(e) = self.driver.borrow_mut().poll(timeout) {
+        let wake = self.driver.borrow_mut().poll(timeout);
+        let mut wake = match wake {
+            Ok(wake) => wake,
             // The OS poller failing (EBADF, ENOMEM) leaves the loop nothing to
             // wait with; continuing would spin or hang silently.
-            panic!("corio: the OS poll failed: {e}");
+            Err(e) => panic!("corio: the OS poll failed: {e}"),
+        };
+        // Woken after the driver's borrow ended: a waker may be anyone's.
+        for waker in wake.drain(..) {
+            waker.wake();
         }
+        self.driver.borrow_mut().recycle(wake);
+    }
+
+    /// The socket table of this loop.
+    pub(crate) fn reactor(&self) -> std::rc::Rc<crate::io::reactor::Reactor> {
+        self.driver.borrow().reactor().clone()
+    }
+
+    /// Spends one unit of the current task's IO budget (see
+    /// `io/registration.rs`); `false` once it is spent.
+    pub(crate) fn take_io_budget(&self) -> bool {
+        let left = self.io_budget.get();
+        if left == 0 {
+            return false;
+        }
+        self.io_budget.set(left - 1);
+        true
+    }
+
+    /// A task step begins: a fresh IO budget.
+    #[inline]
+    pub(crate) fn reset_io_budget(&self) {
+        self.io_budget.set(crate::io::registration::BUDGET);
     }
 
     /// Moves what other threads injected onto the ready queue.

@@ -13,9 +13,13 @@
 //! as "look again", never as "something happened".
 
 use std::io;
+use std::rc::Rc;
+use std::task::Waker as TaskWaker;
 use std::time::Duration;
 
 use mio::{Events, Poll, Token, Waker};
+
+use super::reactor::Reactor;
 
 /// The token of the cross-thread wake-up; never handed to a socket.
 pub(crate) const TOKEN_WAKEUP: Token = Token(usize::MAX);
@@ -27,10 +31,9 @@ const EVENTS_CAPACITY: usize = 1024;
 pub(crate) struct Driver {
     poll: Poll,
     events: Events,
-    /// Registered IO sources (sockets). With none, a non-blocking poll can only
-    /// report a cross-thread wake-up, which the loop sees in its injection
-    /// queue anyway, so the system call is skipped.
-    sources: usize,
+    reactor: Rc<Reactor>,
+    /// Wakers collected from one poll's events, woken after the borrows end.
+    to_wake: Vec<TaskWaker>,
 }
 
 /// Wakes a parked loop from any thread.
@@ -41,28 +44,51 @@ impl Driver {
     pub(crate) fn new() -> io::Result<(Driver, Unparker)> {
         let poll = Poll::new()?;
         let waker = Waker::new(poll.registry(), TOKEN_WAKEUP)?;
+        let reactor = Rc::new(Reactor::new(poll.registry().try_clone()?));
         let driver = Driver {
             poll,
             events: Events::with_capacity(EVENTS_CAPACITY),
-            sources: 0,
+            reactor,
+            to_wake: Vec::new(),
         };
         Ok((driver, Unparker(waker)))
     }
 
-    /// `true` when a zero-timeout poll could report something the loop would
-    /// not otherwise learn.
-    pub(crate) fn has_io_sources(&self) -> bool {
-        self.sources > 0
+    /// The socket table, for registrations.
+    pub(crate) fn reactor(&self) -> &Rc<Reactor> {
+        &self.reactor
     }
 
-    /// Blocks until an event, a wake-up or the timeout (`None`: no timeout).
-    /// An interrupted poll (`EINTR`) returns normally: the loop looks again.
-    pub(crate) fn poll(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+    /// `true` when a zero-timeout poll could report something the loop would
+    /// not otherwise learn: some socket is registered. (With none, it could
+    /// only report a cross-thread wake-up, which the loop sees in its
+    /// injection queue anyway, so the system call is skipped.)
+    pub(crate) fn has_io_sources(&self) -> bool {
+        self.reactor.len() > 0
+    }
+
+    /// Blocks until an event, a wake-up or the timeout (`None`: no timeout),
+    /// records the sockets' readiness and returns the wakers to wake. An
+    /// interrupted poll (`EINTR`) returns normally: the loop looks again.
+    pub(crate) fn poll(&mut self, timeout: Option<Duration>) -> io::Result<Vec<TaskWaker>> {
         match self.poll.poll(&mut self.events, timeout) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(()),
-            Err(e) => Err(e),
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(Vec::new()),
+            Err(e) => return Err(e),
         }
+        let mut wake = std::mem::take(&mut self.to_wake);
+        for event in self.events.iter() {
+            if event.token() != TOKEN_WAKEUP {
+                self.reactor.dispatch(event, &mut wake);
+            }
+        }
+        Ok(wake)
+    }
+
+    /// Gives back the (emptied) waker buffer for the next poll.
+    pub(crate) fn recycle(&mut self, mut buffer: Vec<TaskWaker>) {
+        buffer.clear();
+        self.to_wake = buffer;
     }
 }
 

@@ -1,7 +1,16 @@
 //! IO readiness: the one part of corio that talks to mio and the OS.
 //!
-//! Today this is the loop's OS poller and the cross-thread wake-up; sockets
-//! register here as well once `corio::net` exists. Nothing outside `io/`
-//! imports mio.
+//! * [`driver`]: the loop's `mio::Poll` (the owner, which parks) and the
+//!   `Unparker` other threads use to interrupt it.
+//! * [`reactor`]: registered sockets by token; OS events become readiness.
+//! * [`scheduled_io`]: one socket's readiness and waiting tasks.
+//! * [`registration`]: `PollEvented`, a registered socket and the
+//!   ready → try → `WouldBlock` → clear loop every operation runs.
+//!
+//! Nothing outside `io/` (and `net/`, which wraps mio's socket types) imports
+//! mio.
 
 pub(crate) mod driver;
+pub(crate) mod reactor;
+pub(crate) mod registration;
+pub(crate) mod scheduled_io;

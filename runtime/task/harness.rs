@@ -38,6 +38,7 @@ pub(crate) fn run_task(core: &LoopCore, task: NonNull<Header>) {
         return;
     }
     h.state.transition_to_running();
+    core.reset_io_budget();
     // SAFETY: the loop's reference keeps the header alive during the poll.
     let waker = unsafe { borrowed_waker(task) };
     let mut cx = Context::from_waker(&waker);

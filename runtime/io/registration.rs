@@ -1,0 +1,125 @@
+//! `PollEvented`: a mio socket registered with the running loop, and the
+//! one loop every socket operation goes through.
+//!
+//! [`PollEvented::poll_io`] is the heart of `corio::net`:
+//!
+//! 1. wait until the socket is ready in the operation's direction
+//!    ([`ScheduledIo::poll_ready`]) — or register the task's waker and return
+//!    `Pending`;
+//! 2. try the non-blocking syscall;
+//! 3. on `WouldBlock`, clear the readiness that was seen and go back to 1;
+//!    anything else (data, EOF, an error) is the result.
+//!
+//! **Fairness.** A socket that is always ready would let one task loop on it
+//! forever. Each task step gets a budget of [`BUDGET`] ready operations
+//! (tokio's coop budget, in spirit); when it is spent, `poll_io` wakes the
+//! task and returns `Pending`, so the task goes to the back of the ready
+//! queue and everyone else runs first.
+//!
+//! Dropping a `PollEvented` deregisters the socket and frees its token, then
+//! closes the descriptor.
+
+use std::io;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use mio::event::Source;
+use mio::Token;
+
+use super::reactor::Reactor;
+use super::scheduled_io::{Direction, ScheduledIo};
+use crate::event_loop::context;
+
+/// Ready operations a task may perform in one step before it yields.
+pub(crate) const BUDGET: u32 = 128;
+
+/// A registered mio socket. See the module docs.
+pub(crate) struct PollEvented<E: Source> {
+    source: Option<E>,
+    token: Token,
+    io: Rc<ScheduledIo>,
+    reactor: Rc<Reactor>,
+}
+
+impl<E: Source> PollEvented<E> {
+    /// Registers `source` with the loop running on this thread.
+    ///
+    /// # Errors
+    ///
+    /// The registration's OS error; an `Other` error when no corio loop runs
+    /// on this thread.
+    pub(crate) fn new(mut source: E) -> io::Result<PollEvented<E>> {
+        let reactor = context::with_current_core(|core| core.reactor()).ok_or_else(|| {
+            io::Error::other("corio sockets need a running corio loop on this thread (use them inside corio::run)")
+        })?;
+        let (token, io) = reactor.register(&mut source)?;
+        Ok(PollEvented {
+            source: Some(source),
+            token,
+            io,
+            reactor,
+        })
+    }
+
+    /// The mio socket.
+    pub(crate) fn get_ref(&self) -> &E {
+        self.source
+            .as_ref()
+            .expect("present until drop or into_inner")
+    }
+
+    /// Runs `op` until it does not return `WouldBlock`; see the module docs.
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut(&E) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        if !take_budget() {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        loop {
+            let event = match self.io.poll_ready(cx, direction) {
+                Poll::Ready(event) => event,
+                Poll::Pending => return Poll::Pending,
+            };
+            match op(self.get_ref()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.io.clear_readiness(event),
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// Deregisters and gives the mio socket back.
+    pub(crate) fn into_inner(mut self) -> E {
+        let mut source = self
+            .source
+            .take()
+            .expect("present until drop or into_inner");
+        self.reactor.deregister(self.token, &mut source);
+        source
+    }
+}
+
+/// Spends one unit of the running task's IO budget; `false` when it is spent.
+fn take_budget() -> bool {
+    context::with_current_core(|core| core.take_io_budget()).unwrap_or(true)
+}
+
+impl<E: Source> Drop for PollEvented<E> {
+    fn drop(&mut self) {
+        if let Some(mut source) = self.source.take() {
+            self.reactor.deregister(self.token, &mut source);
+        }
+    }
+}
+
+impl<E: Source + std::fmt::Debug> std::fmt::Debug for PollEvented<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PollEvented")
+            .field("source", &self.source)
+            .field("token", &self.token)
+            .finish()
+    }
+}

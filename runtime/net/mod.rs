@@ -1,0 +1,107 @@
+//! `corio::net`: TCP, UDP and Unix-domain sockets on the loop's reactor.
+//!
+//! Each socket wraps a mio socket registered with the running loop
+//! (`io/registration.rs`). An operation tries the non-blocking syscall when
+//! the socket is ready and waits for readiness — costing no thread and no busy
+//! loop — when it is not. Errors (refused, reset, EOF, broken pipe, `EMFILE`
+//! on accept) are `io::Error` values, never panics.
+//!
+//! Sockets belong to the loop that created them (like tasks, they are not
+//! `Send`); create them inside `corio::run`.
+//!
+//! The streams implement `futures_io::AsyncRead` and `AsyncWrite` (and so do
+//! their split halves), and `TcpListener::incoming` / `UnixListener::incoming`
+//! are `futures_core::Stream`s, so the `futures` ecosystem works on them.
+
+mod split;
+mod stream_core;
+mod tcp;
+mod udp;
+mod unix;
+
+pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, SplitStream, WriteHalf};
+pub use tcp::{Incoming, TcpListener, TcpStream};
+pub use udp::UdpSocket;
+pub use unix::{UnixDatagram, UnixIncoming, UnixListener, UnixStream};
+
+/// `futures_io::AsyncRead` / `AsyncWrite` for a stream type and for a shared
+/// reference to it, through its [`SplitStream`] plumbing.
+macro_rules! async_io_impls {
+    ($ty:ty) => {
+        impl futures_io::AsyncRead for $ty {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                $crate::net::SplitStream::core_poll_read(&*self, cx, buf)
+            }
+        }
+
+        impl futures_io::AsyncRead for &$ty {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                $crate::net::SplitStream::core_poll_read(*self, cx, buf)
+            }
+        }
+
+        impl futures_io::AsyncWrite for $ty {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                $crate::net::SplitStream::core_poll_write(&*self, cx, buf)
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready($crate::net::SplitStream::core_shutdown(
+                    &*self,
+                    std::net::Shutdown::Write,
+                ))
+            }
+        }
+
+        impl futures_io::AsyncWrite for &$ty {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                $crate::net::SplitStream::core_poll_write(*self, cx, buf)
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready($crate::net::SplitStream::core_shutdown(
+                    *self,
+                    std::net::Shutdown::Write,
+                ))
+            }
+        }
+    };
+}
+
+pub(crate) use async_io_impls;

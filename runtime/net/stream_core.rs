@@ -1,0 +1,133 @@
+//! `StreamCore`: what a TCP stream and a Unix stream have in common — a
+//! registered byte stream — written once.
+
+use std::future::poll_fn;
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+use std::task::{Context, Poll};
+
+use mio::event::Source;
+
+use crate::io::registration::PollEvented;
+use crate::io::scheduled_io::Direction;
+
+/// A registered mio byte stream (`mio::net::TcpStream` or `UnixStream`).
+#[derive(Debug)]
+pub(crate) struct StreamCore<E: Source> {
+    io: PollEvented<E>,
+}
+
+/// The mio stream types: readable and writable through a shared reference,
+/// and able to shut a direction down.
+pub(crate) trait MioStream: Source
+where
+    for<'a> &'a Self: Read + Write,
+{
+    fn shutdown_direction(&self, how: Shutdown) -> io::Result<()>;
+}
+
+impl MioStream for mio::net::TcpStream {
+    fn shutdown_direction(&self, how: Shutdown) -> io::Result<()> {
+        self.shutdown(how)
+    }
+}
+
+impl MioStream for mio::net::UnixStream {
+    fn shutdown_direction(&self, how: Shutdown) -> io::Result<()> {
+        self.shutdown(how)
+    }
+}
+
+impl<E: MioStream> StreamCore<E>
+where
+    for<'a> &'a E: Read + Write,
+{
+    pub(crate) fn new(stream: E) -> io::Result<StreamCore<E>> {
+        Ok(StreamCore {
+            io: PollEvented::new(stream)?,
+        })
+    }
+
+    pub(crate) fn mio(&self) -> &E {
+        self.io.get_ref()
+    }
+
+    pub(crate) fn into_mio(self) -> E {
+        self.io.into_inner()
+    }
+
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_io(cx, Direction::Read, |mut s| s.read(buf))
+    }
+
+    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_io(cx, Direction::Write, |mut s| s.write(buf))
+    }
+
+    /// Waits until the peer's connection attempt resolved (a connecting
+    /// socket becomes writable), then reports its error, if any.
+    pub(crate) async fn connected(
+        &self,
+        take_error: impl Fn(&E) -> io::Result<Option<io::Error>>,
+    ) -> io::Result<()> {
+        poll_fn(|cx| {
+            self.io
+                .poll_io(cx, Direction::Write, |s| match take_error(s)? {
+                    Some(e) => Err(e),
+                    None => Ok(()),
+                })
+        })
+        .await
+    }
+
+    pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_read(cx, buf)).await
+    }
+
+    pub(crate) async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_write(cx, buf)).await
+    }
+
+    pub(crate) async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.read(buf).await? {
+                0 => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the peer closed the stream before the buffer was filled",
+                    ))
+                }
+                n => buf = &mut buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "the stream accepted no bytes",
+                    ))
+                }
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        match self.mio().shutdown_direction(how) {
+            // Shutting down a socket the peer already reset is not an error
+            // worth reporting to whoever is closing it.
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            other => other,
+        }
+    }
+}

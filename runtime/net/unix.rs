@@ -1,0 +1,595 @@
+//! Unix-domain sockets: `UnixListener`, `UnixStream`, `UnixDatagram`.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::net::Shutdown;
+use std::os::unix::net::SocketAddr;
+use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+
+use super::split::{self, OwnedReadHalf, OwnedWriteHalf, ReadHalf, SplitStream, WriteHalf};
+use super::stream_core::StreamCore;
+use crate::io::registration::PollEvented;
+use crate::io::scheduled_io::Direction;
+
+/// A Unix-domain stream listener: asyncio's `start_unix_server` socket.
+///
+/// ```
+/// corio::run(async {
+///     let dir = std::env::temp_dir().join(format!("corio-doc-{}", std::process::id()));
+///     std::fs::create_dir_all(&dir).unwrap();
+///     let path = dir.join("listener.sock");
+///     let _ = std::fs::remove_file(&path);
+///     let listener = corio::net::UnixListener::bind(&path).unwrap();
+///     let p = path.clone();
+///     corio::spawn(async move { corio::net::UnixStream::connect(p).await.unwrap() });
+///     let (_stream, _addr) = listener.accept().await.unwrap();
+///     std::fs::remove_file(&path).unwrap();
+/// });
+/// ```
+pub struct UnixListener {
+    io: PollEvented<mio::net::UnixListener>,
+}
+
+impl UnixListener {
+    /// Binds to `path` (which must not exist).
+    ///
+    /// # Errors
+    ///
+    /// `AddrInUse` when the path exists; the OS error.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let path = std::env::temp_dir().join(format!("corio-bind-{}.sock", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let _l = corio::net::UnixListener::bind(&path).unwrap();
+    ///     assert!(corio::net::UnixListener::bind(&path).is_err());
+    ///     std::fs::remove_file(&path).unwrap();
+    /// });
+    /// ```
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        Ok(UnixListener {
+            io: PollEvented::new(mio::net::UnixListener::bind(path)?)?,
+        })
+    }
+
+    /// Waits for a connection. Errors (including `EMFILE`) are returned; the
+    /// listener goes on.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let path = std::env::temp_dir().join(format!("corio-accept-{}.sock", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let l = corio::net::UnixListener::bind(&path).unwrap();
+    ///     let p = path.clone();
+    ///     corio::spawn(async move { corio::net::UnixStream::connect(p).await });
+    ///     l.accept().await.unwrap();
+    ///     std::fs::remove_file(&path).unwrap();
+    /// });
+    /// ```
+    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
+        poll_fn(|cx| self.poll_accept(cx)).await
+    }
+
+    /// Polls for a connection.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let path = std::env::temp_dir().join(format!("corio-poll-accept-{}.sock", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let l = corio::net::UnixListener::bind(&path).unwrap();
+    ///     let p = path.clone();
+    ///     corio::spawn(async move { corio::net::UnixStream::connect(p).await });
+    ///     std::future::poll_fn(|cx| l.poll_accept(cx)).await.unwrap();
+    ///     std::fs::remove_file(&path).unwrap();
+    /// });
+    /// ```
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
+        match self.io.poll_io(cx, Direction::Read, |l| l.accept()) {
+            Poll::Ready(Ok((stream, addr))) => {
+                Poll::Ready(UnixStream::from_mio(stream).map(|s| (s, addr)))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// Incoming connections as a `futures_core::Stream`.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// corio::run(async {
+    ///     let path = std::env::temp_dir().join(format!("corio-incoming-{}.sock", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let l = corio::net::UnixListener::bind(&path).unwrap();
+    ///     let p = path.clone();
+    ///     corio::spawn(async move { corio::net::UnixStream::connect(p).await });
+    ///     l.incoming().next().await.unwrap().unwrap();
+    ///     std::fs::remove_file(&path).unwrap();
+    /// });
+    /// ```
+    pub fn incoming(&self) -> UnixIncoming<'_> {
+        UnixIncoming { listener: self }
+    }
+
+    /// The address it listens on.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let path = std::env::temp_dir().join(format!("corio-addr-{}.sock", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let l = corio::net::UnixListener::bind(&path).unwrap();
+    ///     assert_eq!(l.local_addr().unwrap().as_pathname(), Some(path.as_path()));
+    ///     std::fs::remove_file(&path).unwrap();
+    /// });
+    /// ```
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Adopts a std listener (made non-blocking here).
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let path = std::env::temp_dir().join(format!("corio-std-{}.sock", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let l = corio::net::UnixListener::from_std(std::os::unix::net::UnixListener::bind(&path).unwrap()).unwrap();
+    ///     let _back = l.into_std().unwrap();
+    ///     std::fs::remove_file(&path).unwrap();
+    /// });
+    /// ```
+    pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
+        listener.set_nonblocking(true)?;
+        Ok(UnixListener {
+            io: PollEvented::new(mio::net::UnixListener::from_std(listener))?,
+        })
+    }
+
+    /// Gives the socket back as a std listener, deregistered and blocking.
+    ///
+    /// # Errors
+    ///
+    /// When the socket cannot be set back to blocking mode.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let path = std::env::temp_dir().join(format!("corio-into-std-{}.sock", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let l = corio::net::UnixListener::bind(&path).unwrap();
+    ///     assert!(l.into_std().is_ok());
+    ///     std::fs::remove_file(&path).unwrap();
+    /// });
+    /// ```
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
+        let l = std::os::unix::net::UnixListener::from(std::os::fd::OwnedFd::from(
+            self.io.into_inner(),
+        ));
+        l.set_nonblocking(false)?;
+        Ok(l)
+    }
+}
+
+impl fmt::Debug for UnixListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixListener")
+            .field("local_addr", &self.local_addr().ok())
+            .finish()
+    }
+}
+
+/// The stream of [`UnixListener::incoming`].
+#[derive(Debug)]
+#[must_use = "streams do nothing unless polled"]
+pub struct UnixIncoming<'a> {
+    listener: &'a UnixListener,
+}
+
+impl Stream for UnixIncoming<'_> {
+    type Item = io::Result<UnixStream>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.listener
+            .poll_accept(cx)
+            .map(|r| Some(r.map(|(stream, _)| stream)))
+    }
+}
+
+/// A Unix-domain stream connection. Like [`TcpStream`](super::TcpStream), it
+/// implements `futures_io::AsyncRead` / `AsyncWrite` and can be split.
+///
+/// ```
+/// corio::run(async {
+///     let (a, b) = corio::net::UnixStream::pair().unwrap();
+///     a.write_all(b"over the socketpair").await.unwrap();
+///     let mut buf = [0; 19];
+///     b.read_exact(&mut buf).await.unwrap();
+///     assert_eq!(&buf, b"over the socketpair");
+/// });
+/// ```
+pub struct UnixStream {
+    core: StreamCore<mio::net::UnixStream>,
+}
+
+impl UnixStream {
+    fn from_mio(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
+        Ok(UnixStream {
+            core: StreamCore::new(stream)?,
+        })
+    }
+
+    /// Connects to the socket at `path`.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` / `ConnectionRefused` and the like.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let err = corio::net::UnixStream::connect("/nonexistent/corio.sock").await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    /// });
+    /// ```
+    pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        let stream = UnixStream::from_mio(mio::net::UnixStream::connect(path)?)?;
+        stream.core.connected(|s| s.take_error()).await?;
+        Ok(stream)
+    }
+
+    /// A connected pair (`socketpair`).
+    ///
+    /// ```
+    /// corio::run(async { let (_a, _b) = corio::net::UnixStream::pair().unwrap(); });
+    /// ```
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let (a, b) = mio::net::UnixStream::pair()?;
+        Ok((UnixStream::from_mio(a)?, UnixStream::from_mio(b)?))
+    }
+
+    /// Reads into `buf`; `Ok(0)` is EOF.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let (a, b) = corio::net::UnixStream::pair().unwrap();
+    ///     drop(a);
+    ///     let mut buf = [0; 4];
+    ///     assert_eq!(b.read(&mut buf).await.unwrap(), 0);
+    /// });
+    /// ```
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.core.read(buf).await
+    }
+
+    /// Writes some of `buf`; returns how much.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let (a, _b) = corio::net::UnixStream::pair().unwrap();
+    ///     assert_eq!(a.write(b"abc").await.unwrap(), 3);
+    /// });
+    /// ```
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.core.write(buf).await
+    }
+
+    /// Reads exactly `buf.len()` bytes (`UnexpectedEof` if the peer closes first).
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let (a, b) = corio::net::UnixStream::pair().unwrap();
+    ///     a.write_all(b"xy").await.unwrap();
+    ///     let mut buf = [0; 2];
+    ///     b.read_exact(&mut buf).await.unwrap();
+    /// });
+    /// ```
+    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
+        self.core.read_exact(buf).await
+    }
+
+    /// Writes all of `buf`.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let (a, b) = corio::net::UnixStream::pair().unwrap();
+    ///     drop(b);
+    ///     let err = a.write_all(b"nobody listens").await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
+    /// });
+    /// ```
+    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        self.core.write_all(buf).await
+    }
+
+    /// Shuts down reading, writing (a half-close) or both.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let (a, b) = corio::net::UnixStream::pair().unwrap();
+    ///     a.shutdown(std::net::Shutdown::Write).unwrap();
+    ///     let mut buf = [0; 1];
+    ///     assert_eq!(b.read(&mut buf).await.unwrap(), 0);
+    /// });
+    /// ```
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.core.shutdown(how)
+    }
+
+    /// The remote address.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let (a, _b) = corio::net::UnixStream::pair().unwrap();
+    ///     assert!(a.peer_addr().unwrap().is_unnamed());
+    /// });
+    /// ```
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.core.mio().peer_addr()
+    }
+
+    /// The local address.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let (a, _b) = corio::net::UnixStream::pair().unwrap();
+    ///     assert!(a.local_addr().unwrap().is_unnamed());
+    /// });
+    /// ```
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.core.mio().local_addr()
+    }
+
+    /// Borrowed halves.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let (a, b) = corio::net::UnixStream::pair().unwrap();
+    ///     let (mut r, mut w) = a.split();
+    ///     w.write_all(b"1").await.unwrap();
+    ///     b.write_all(b"2").await.unwrap();
+    ///     let mut buf = [0; 1];
+    ///     r.read_exact(&mut buf).await.unwrap();
+    ///     assert_eq!(&buf, b"2");
+    /// });
+    /// ```
+    pub fn split(&self) -> (ReadHalf<'_, UnixStream>, WriteHalf<'_, UnixStream>) {
+        split::borrowed(self)
+    }
+
+    /// Owned halves; `reunite` puts them back together.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let (a, _b) = corio::net::UnixStream::pair().unwrap();
+    ///     let (r, w) = a.into_split();
+    ///     assert!(r.reunite(w).is_ok());
+    /// });
+    /// ```
+    pub fn into_split(self) -> (OwnedReadHalf<UnixStream>, OwnedWriteHalf<UnixStream>) {
+        split::owned(self)
+    }
+
+    /// Adopts a std stream (made non-blocking here).
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    ///     let a = corio::net::UnixStream::from_std(a).unwrap();
+    ///     let _back = a.into_std().unwrap();
+    /// });
+    /// ```
+    pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        stream.set_nonblocking(true)?;
+        UnixStream::from_mio(mio::net::UnixStream::from_std(stream))
+    }
+
+    /// Gives the socket back as a std stream, deregistered and blocking.
+    ///
+    /// # Errors
+    ///
+    /// When the socket cannot be set back to blocking mode.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let (a, _b) = corio::net::UnixStream::pair().unwrap();
+    ///     assert!(a.into_std().is_ok());
+    /// });
+    /// ```
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixStream> {
+        let s =
+            std::os::unix::net::UnixStream::from(std::os::fd::OwnedFd::from(self.core.into_mio()));
+        s.set_nonblocking(false)?;
+        Ok(s)
+    }
+}
+
+impl SplitStream for UnixStream {
+    fn core_poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.core.poll_read(cx, buf)
+    }
+
+    fn core_poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.core.poll_write(cx, buf)
+    }
+
+    fn core_shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.core.shutdown(how)
+    }
+}
+
+impl fmt::Debug for UnixStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixStream")
+            .field("local_addr", &self.local_addr().ok())
+            .field("peer_addr", &self.peer_addr().ok())
+            .finish()
+    }
+}
+
+super::async_io_impls!(UnixStream);
+
+/// A Unix-domain datagram socket.
+///
+/// ```
+/// corio::run(async {
+///     let (a, b) = corio::net::UnixDatagram::pair().unwrap();
+///     a.send(b"dgram").await.unwrap();
+///     let mut buf = [0; 8];
+///     assert_eq!(b.recv(&mut buf).await.unwrap(), 5);
+/// });
+/// ```
+pub struct UnixDatagram {
+    io: PollEvented<mio::net::UnixDatagram>,
+}
+
+impl UnixDatagram {
+    fn from_mio(socket: mio::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        Ok(UnixDatagram {
+            io: PollEvented::new(socket)?,
+        })
+    }
+
+    /// Binds to `path`.
+    ///
+    /// # Errors
+    ///
+    /// `AddrInUse` when the path exists; the OS error.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let path = std::env::temp_dir().join(format!("corio-dgram-{}.sock", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let s = corio::net::UnixDatagram::bind(&path).unwrap();
+    ///     let other = corio::net::UnixDatagram::unbound().unwrap();
+    ///     other.send_to(b"to a path", &path).await.unwrap();
+    ///     let mut buf = [0; 9];
+    ///     assert_eq!(s.recv_from(&mut buf).await.unwrap().0, 9);
+    ///     std::fs::remove_file(&path).unwrap();
+    /// });
+    /// ```
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixDatagram> {
+        UnixDatagram::from_mio(mio::net::UnixDatagram::bind(path)?)
+    }
+
+    /// A socket bound to no path.
+    ///
+    /// ```
+    /// corio::run(async { corio::net::UnixDatagram::unbound().unwrap(); });
+    /// ```
+    pub fn unbound() -> io::Result<UnixDatagram> {
+        UnixDatagram::from_mio(mio::net::UnixDatagram::unbound()?)
+    }
+
+    /// A connected pair.
+    ///
+    /// ```
+    /// corio::run(async { let (_a, _b) = corio::net::UnixDatagram::pair().unwrap(); });
+    /// ```
+    pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
+        let (a, b) = mio::net::UnixDatagram::pair()?;
+        Ok((UnixDatagram::from_mio(a)?, UnixDatagram::from_mio(b)?))
+    }
+
+    /// Sets the default peer.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let s = corio::net::UnixDatagram::unbound().unwrap();
+    ///     assert!(s.connect("/nonexistent/corio.sock").is_err());
+    /// });
+    /// ```
+    pub fn connect(&self, path: impl AsRef<Path>) -> io::Result<()> {
+        self.io.get_ref().connect(path)
+    }
+
+    /// Sends one datagram to `path`.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let s = corio::net::UnixDatagram::unbound().unwrap();
+    ///     assert!(s.send_to(b"x", "/nonexistent/corio.sock").await.is_err());
+    /// });
+    /// ```
+    pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
+        let path = path.as_ref();
+        poll_fn(|cx| {
+            self.io
+                .poll_io(cx, Direction::Write, |s| s.send_to(buf, path))
+        })
+        .await
+    }
+
+    /// Receives one datagram and its sender's address.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let (a, b) = corio::net::UnixDatagram::pair().unwrap();
+    ///     a.send(b"hi").await.unwrap();
+    ///     let mut buf = [0; 2];
+    ///     assert_eq!(b.recv_from(&mut buf).await.unwrap().0, 2);
+    /// });
+    /// ```
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |s| s.recv_from(buf))).await
+    }
+
+    /// Sends one datagram to the connected peer.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let (a, _b) = corio::net::UnixDatagram::pair().unwrap();
+    ///     assert_eq!(a.send(b"one").await.unwrap(), 3);
+    /// });
+    /// ```
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.io.poll_io(cx, Direction::Write, |s| s.send(buf))).await
+    }
+
+    /// Receives one datagram from the connected peer.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let (a, b) = corio::net::UnixDatagram::pair().unwrap();
+    ///     b.send(b"back").await.unwrap();
+    ///     let mut buf = [0; 4];
+    ///     assert_eq!(a.recv(&mut buf).await.unwrap(), 4);
+    /// });
+    /// ```
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |s| s.recv(buf))).await
+    }
+
+    /// The local address.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let s = corio::net::UnixDatagram::unbound().unwrap();
+    ///     assert!(s.local_addr().unwrap().is_unnamed());
+    /// });
+    /// ```
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The connected peer's address.
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let (a, _b) = corio::net::UnixDatagram::pair().unwrap();
+    ///     assert!(a.peer_addr().is_ok());
+    /// });
+    /// ```
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+}
+
+impl fmt::Debug for UnixDatagram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixDatagram")
+            .field("local_addr", &self.local_addr().ok())
+            .finish()
+    }
+}
