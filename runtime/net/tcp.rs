@@ -527,4 +527,3 @@ fn no_address() -> io::Error {
         "the address resolved to no socket address",
     )
 }
-
