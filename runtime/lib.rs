@@ -51,6 +51,7 @@ mod debug;
 pub mod event_loop;
 mod io;
 pub mod net;
+pub mod queue;
 pub mod sync;
 pub mod task;
 pub mod time;
