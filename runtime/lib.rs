@@ -49,6 +49,7 @@
 pub mod combinators;
 mod debug;
 pub mod event_loop;
+pub mod executor;
 mod io;
 pub mod net;
 pub mod queue;
@@ -62,6 +63,7 @@ pub use combinators::{
 };
 pub use event_loop::callback::{call_soon, CallbackHandle, ThreadsafeHandle};
 pub use event_loop::{run, EventLoop, LoopClosed, LoopHandle, LoopStats, RemoteTask};
+pub use executor::{run_in_executor, to_thread};
 pub use task::{
     all_tasks, current_task, dump_tasks, spawn, yield_now, DoneCallbackId, Task, TaskError, TaskId,
     TaskRef, TaskState,

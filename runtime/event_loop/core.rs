@@ -78,6 +78,8 @@ pub(crate) struct LoopCore {
     io_budget: Cell<u32>,
     config: LoopConfig,
     stats: StatCounters,
+    /// The pool of `run_in_executor(None, ..)` and `to_thread`, made on first use.
+    default_executor: RefCell<Option<crate::executor::ThreadPoolExecutor>>,
 }
 
 impl LoopCore {
@@ -99,6 +101,7 @@ impl LoopCore {
             io_budget: Cell::new(crate::io::registration::BUDGET),
             config,
             stats: StatCounters::default(),
+            default_executor: RefCell::new(None),
         })
     }
 
@@ -421,6 +424,18 @@ impl LoopCore {
         self.fired.replace(fired);
     }
 
+    // ----- the default executor -----
+
+    /// The loop's default thread pool, created on first use.
+    pub(crate) fn default_executor(&self) -> crate::executor::ThreadPoolExecutor {
+        self.default_executor
+            .borrow_mut()
+            .get_or_insert_with(|| {
+                crate::executor::ThreadPoolExecutor::new(crate::executor::default_max_workers())
+            })
+            .clone()
+    }
+
     // ----- closing -----
 
     /// asyncio.run's epilogue: cancel every task that is not done, run the
@@ -455,6 +470,11 @@ impl LoopCore {
             self.stopping.set(false);
         }
         self.force_drop_remaining();
+        // asyncio.run's `shutdown_default_executor`: wait for the pool's threads.
+        let pool = self.default_executor.borrow_mut().take();
+        if let Some(pool) = pool {
+            pool.shutdown(true, false);
+        }
         self.shared.close();
     }
 

@@ -1,0 +1,87 @@
+//! `as_completed` for pool futures: `concurrent.futures.as_completed`.
+
+use std::fmt;
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use super::future::{ExecutorError, PoolFuture};
+
+/// Yields the futures in the order they finish (cancelled ones count as
+/// finished), blocking this thread between them: `concurrent.futures`'
+/// `as_completed`. With a `timeout`, an item is `Err(ExecutorError::Timeout)`
+/// once it passes, and the iteration ends.
+///
+/// ```
+/// use std::time::Duration;
+/// let pool = corio::executor::ThreadPoolExecutor::new(3);
+/// let futures: Vec<_> = [30u64, 10, 20]
+///     .into_iter()
+///     .map(|ms| pool.submit(move || { std::thread::sleep(Duration::from_millis(ms)); ms }).unwrap())
+///     .collect();
+/// let order: Vec<u64> = corio::executor::as_completed(futures, None)
+///     .map(|f| f.unwrap().result(None).unwrap())
+///     .collect();
+/// assert_eq!(order, [10, 20, 30]);
+/// ```
+pub fn as_completed<T: Send + 'static>(
+    futures: impl IntoIterator<Item = PoolFuture<T>>,
+    timeout: Option<Duration>,
+) -> PoolAsCompleted<T> {
+    let (tx, rx) = channel();
+    let mut remaining = 0;
+    for future in futures {
+        remaining += 1;
+        let tx = tx.clone();
+        future.add_done_callback(move |f| {
+            let _ = tx.send(f.clone());
+        });
+    }
+    PoolAsCompleted {
+        rx,
+        remaining,
+        deadline: timeout.map(|t| Instant::now() + t),
+        timed_out: false,
+    }
+}
+
+/// The iterator of [`as_completed`].
+pub struct PoolAsCompleted<T> {
+    rx: Receiver<PoolFuture<T>>,
+    remaining: usize,
+    deadline: Option<Instant>,
+    timed_out: bool,
+}
+
+impl<T> Iterator for PoolAsCompleted<T> {
+    type Item = Result<PoolFuture<T>, ExecutorError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.remaining == 0 || self.timed_out {
+            return None;
+        }
+        let received = match self.deadline {
+            None => self.rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            Some(deadline) => self
+                .rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now())),
+        };
+        match received {
+            Ok(future) => {
+                self.remaining -= 1;
+                Some(Ok(future))
+            }
+            Err(_) => {
+                self.timed_out = true;
+                Some(Err(ExecutorError::Timeout))
+            }
+        }
+    }
+}
+
+impl<T> fmt::Debug for PoolAsCompleted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolAsCompleted")
+            .field("remaining", &self.remaining)
+            .finish()
+    }
+}

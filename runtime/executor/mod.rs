@@ -1,0 +1,82 @@
+//! `corio::executor`: a thread pool for blocking work, and the bridge from
+//! the loop to it — asyncio's `run_in_executor` and `to_thread`.
+//!
+//! A blocking call (a file read, a CPU-heavy computation, a C library) would
+//! stall every task of the loop. `run_in_executor` sends it to a
+//! [`ThreadPoolExecutor`] and returns a future; the task awaiting it sleeps
+//! like any other. When the job finishes, the worker thread wakes the task
+//! through its waker — for a corio task on another thread that is the loop's
+//! injection queue and, if the loop is parked, one eventfd write.
+
+mod as_completed;
+mod future;
+mod pool;
+
+pub use as_completed::{as_completed, PoolAsCompleted};
+pub use future::{ExecutorError, PoolFuture};
+pub use pool::ThreadPoolExecutor;
+
+use crate::event_loop::context;
+
+/// The default pool's size, as asyncio: `min(32, cpus + 4)`.
+///
+/// ```
+/// assert!(corio::executor::default_max_workers() <= 32);
+/// ```
+pub fn default_max_workers() -> usize {
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    (cpus + 4).min(32)
+}
+
+/// Runs `job` on `executor` — or, with `None`, on the running loop's default
+/// pool, created on first use with [`default_max_workers`] threads and shut
+/// down when the loop closes — and awaits its result: asyncio's
+/// `loop.run_in_executor(executor, fn)`.
+///
+/// A panicking job is an [`ExecutorError::Panicked`] here, not a dead worker.
+///
+/// # Panics
+///
+/// With `None`, when no corio loop runs on this thread.
+///
+/// ```
+/// corio::run(async {
+///     let v = corio::run_in_executor(None, || { std::thread::sleep(std::time::Duration::from_millis(1)); 7 }).await;
+///     assert_eq!(v.unwrap(), 7);
+/// });
+/// ```
+pub async fn run_in_executor<T, F>(
+    executor: Option<&ThreadPoolExecutor>,
+    job: F,
+) -> Result<T, ExecutorError>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let submitted = match executor {
+        Some(pool) => pool.submit(job),
+        None => context::with_current_core(|core| core.default_executor().submit(job))
+            .expect("run_in_executor(None, ..) needs a running corio loop for its default pool"),
+    };
+    submitted?.await
+}
+
+/// Runs `job` on the loop's default pool: asyncio's `to_thread`.
+///
+/// # Panics
+///
+/// When no corio loop runs on this thread.
+///
+/// ```
+/// corio::run(async {
+///     let name = corio::to_thread(|| std::thread::current().name().map(String::from)).await.unwrap();
+///     assert!(name.unwrap().starts_with("corio-pool"));
+/// });
+/// ```
+pub async fn to_thread<T, F>(job: F) -> Result<T, ExecutorError>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    run_in_executor(None, job).await
+}
