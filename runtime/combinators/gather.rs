@@ -54,7 +54,11 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let tasks: Vec<_> = futures.into_iter().map(crate::spawn).collect();
+    let at = std::panic::Location::caller();
+    let tasks: Vec<_> = futures
+        .into_iter()
+        .map(|f| crate::task::spawn_at(f, None, at))
+        .collect();
     gather(tasks)
 }
 

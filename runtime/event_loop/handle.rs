@@ -105,6 +105,7 @@ impl LoopHandle {
     /// let task = lp.handle().spawn(async { "done" });
     /// assert_eq!(lp.block_on(task).unwrap(), "done");
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> RemoteTask<F::Output>
     where
         F: Future + Send + 'static,
@@ -112,8 +113,9 @@ impl LoopHandle {
     {
         let slot = Arc::new(RemoteSlot::default());
         let sender = SlotSender(slot.clone());
+        let at = std::panic::Location::caller();
         let accepted = self.call_soon_threadsafe(move || {
-            let task = crate::spawn(future);
+            let task = crate::task::spawn_at(future, None, at);
             crate::spawn(RemoteDriver {
                 task,
                 sender,

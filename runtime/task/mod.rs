@@ -131,17 +131,31 @@ impl Builder {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let at = Location::caller();
-        let raw = context::with_current_core(|core| core.spawn(future, self.name, at))
-            .unwrap_or_else(|| {
-                panic!(
-                    "corio::spawn called at {at} with no corio loop running on this thread: \
-                     start one with corio::run(..) or EventLoop::block_on(..), or use \
-                     LoopHandle::spawn from another thread"
-                )
-            });
-        // SAFETY: `core.spawn` returns a new task of output type F::Output and
-        // the handle's reference.
-        unsafe { Task::from_raw(raw) }
+        spawn_at(future, self.name, Location::caller())
     }
+}
+
+/// Spawns `future` recording `at` as its spawn site: for spawning helpers that
+/// are `#[track_caller]` themselves but spawn from inside a closure, where the
+/// caller's location would otherwise be lost.
+pub(crate) fn spawn_at<F>(
+    future: F,
+    name: Option<String>,
+    at: &'static Location<'static>,
+) -> Task<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let raw =
+        context::with_current_core(|core| core.spawn(future, name, at)).unwrap_or_else(|| {
+            panic!(
+                "corio::spawn called at {at} with no corio loop running on this thread: \
+             start one with corio::run(..) or EventLoop::block_on(..), or use \
+             LoopHandle::spawn from another thread"
+            )
+        });
+    // SAFETY: `core.spawn` returns a new task of output type F::Output and
+    // the handle's reference.
+    unsafe { Task::from_raw(raw) }
 }
