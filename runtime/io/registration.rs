@@ -73,7 +73,24 @@ impl<E: Source> PollEvented<E> {
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
+        op: impl FnMut(&E) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io_until_drained(cx, direction, op, |_| false)
+    }
+
+    /// [`poll_io`](Self::poll_io), where `drained(&result)` can tell from a
+    /// successful result that the socket has nothing more right now — a
+    /// stream read that returned fewer bytes than asked emptied the receive
+    /// buffer; a short write filled the send buffer. Readiness is cleared
+    /// then, saving the next operation a syscall that would only say
+    /// `WouldBlock`. (Edge-triggered epoll reports every later arrival as a
+    /// new event, and the tick keeps one recorded meanwhile.)
+    pub(crate) fn poll_io_until_drained<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
         mut op: impl FnMut(&E) -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         if !take_budget() {
             cx.waker().wake_by_ref();
@@ -86,7 +103,13 @@ impl<E: Source> PollEvented<E> {
             };
             match op(self.get_ref()) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.io.clear_readiness(event),
-                result => return Poll::Ready(result),
+                Ok(r) => {
+                    if drained(&r) {
+                        self.io.clear_readiness(event);
+                    }
+                    return Poll::Ready(Ok(r));
+                }
+                Err(e) => return Poll::Ready(Err(e)),
             }
         }
     }

@@ -61,11 +61,19 @@ where
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Read, |mut s| s.read(buf))
+        let wanted = buf.len();
+        self.io.poll_io_until_drained(
+            cx,
+            Direction::Read,
+            |mut s| s.read(buf),
+            |&n| n > 0 && n < wanted,
+        )
     }
 
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Write, |mut s| s.write(buf))
+        let offered = buf.len();
+        self.io
+            .poll_io_until_drained(cx, Direction::Write, |mut s| s.write(buf), |&n| n < offered)
     }
 
     /// Waits until the peer's connection attempt resolved (a connecting
