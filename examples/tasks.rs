@@ -160,11 +160,14 @@ async fn done_callbacks() {
         task.await.expect("foo returns");
     }
     // The callbacks do not run inside the task: completion schedules them with
-    // `call_soon`, and they run at the loop's next turn. This yield gives them
-    // that turn before main goes on.
-    println!("all three tasks are done; their callbacks have not run yet");
+    // `call_soon`, ahead of waking whoever awaits the task (asyncio's order:
+    // completion -> callbacks -> the awaiter resumes). So foo-0's callback ran
+    // before main resumed from awaiting it; foo-1 and foo-2 had already
+    // finished when main reached them, so main did not wait, and their
+    // callbacks are still queued. This yield gives them their turn.
+    println!("all three tasks are done; callbacks still queued run at the loop's next turn");
     corio::yield_now().await;
-    println!("after one more turn of the loop, they have");
+    println!("after one more turn of the loop, every callback has run");
 }
 
 /// Prints when it is dropped: the Rust counterpart of cleanup in a `finally:`

@@ -105,7 +105,7 @@ impl<E: Source> PollEvented<E> {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.io.clear_readiness(event),
                 Ok(r) => {
                     if drained(&r) {
-                        self.io.clear_readiness(event);
+                        self.io.clear_drained(event);
                     }
                     return Poll::Ready(Ok(r));
                 }

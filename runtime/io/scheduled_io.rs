@@ -112,6 +112,17 @@ impl ScheduledIo {
         }
     }
 
+    /// A successful operation showed the socket drained (a short read or
+    /// write): forget plain readability or writability, but keep the closed
+    /// and error bits — a short read may have been followed by the peer's
+    /// FIN in the same event, and that EOF must still be seen.
+    pub(crate) fn clear_drained(&self, event: ReadyEvent) {
+        if self.tick.get() == event.tick {
+            self.readiness
+                .set(self.readiness.get() & !(event.ready & (READABLE | WRITABLE)));
+        }
+    }
+
     /// The socket is going away: wake both waiters so they see the close.
     pub(crate) fn shutdown(&self, wake: &mut Vec<Waker>) {
         self.readiness

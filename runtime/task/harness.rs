@@ -97,8 +97,14 @@ fn complete(core: &LoopCore, task: NonNull<Header>, outcome: Outcome) {
             )
         })
         .unwrap_or_default();
-    // Listeners first: they may look at the output, which is dropped below
-    // when nobody holds the handle.
+    // Done-callbacks are queued first, then whoever awaits the task is woken:
+    // in asyncio an awaiter resumes through a done-callback of its own,
+    // registered when it started waiting, so callbacks added before the await
+    // have run by the time the awaiter resumes.
+    for (_, callback) in callbacks {
+        schedule_done_callback(core, task, callback);
+    }
+    // Listeners before the output is dropped: they may look at it.
     for (sink, tag) in listeners {
         sink.completed(tag, task);
     }
@@ -108,9 +114,6 @@ fn complete(core: &LoopCore, task: NonNull<Header>, outcome: Outcome) {
     }
     if let Some(waker) = join_waker {
         waker.wake();
-    }
-    for (_, callback) in callbacks {
-        schedule_done_callback(core, task, callback);
     }
     if outcome == Outcome::Panicked && !h.state.is(JOIN_INTEREST) {
         debug::report_unretrieved_panic(core.debug(), h);
