@@ -115,6 +115,12 @@ impl LoopHandle {
         let sender = SlotSender(slot.clone());
         let at = std::panic::Location::caller();
         let accepted = self.call_soon_threadsafe(move || {
+            if sender.0.lock().cancel_requested {
+                // Cancelled before the loop got to it: the body never runs.
+                drop(future);
+                sender.0.complete(Err(TaskError::Cancelled(None)));
+                return;
+            }
             let task = crate::task::spawn_at(future, None, at);
             crate::spawn(RemoteDriver {
                 task,

@@ -1,8 +1,9 @@
 //! `ThreadPoolExecutor`: `concurrent.futures.ThreadPoolExecutor`.
 //!
 //! A job queue behind a `Mutex` and a `Condvar`, and up to `max_workers`
-//! threads, started lazily: a submit starts a new worker only when no worker
-//! is idle and the limit is not reached (as CPython does). A worker takes a
+//! threads, started lazily: a submit starts a new worker only when every idle
+//! worker already has a queued job to take, and the limit is not reached (as
+//! CPython does). A worker takes a
 //! job, runs it under `catch_unwind` (a panic becomes the job's error; the
 //! worker lives on), settles its [`PoolFuture`], and takes the next. After
 //! `shutdown`, workers finish the queue and exit.
@@ -146,7 +147,10 @@ impl ThreadPoolExecutor {
             f: job,
             future: future.clone(),
         }));
-        if s.idle == 0 && s.workers < self.shared.max_workers {
+        // Each queued job will be taken by one idle worker; start a new worker
+        // when the idle ones are all spoken for (CPython claims an idle thread
+        // the same way).
+        if s.queue.len() > s.idle && s.workers < self.shared.max_workers {
             self.start_worker(&mut s);
         }
         drop(s);

@@ -11,10 +11,11 @@
 //!    anything else (data, EOF, an error) is the result.
 //!
 //! **Fairness.** A socket that is always ready would let one task loop on it
-//! forever. Each task step gets a budget of [`BUDGET`] ready operations
-//! (tokio's coop budget, in spirit); when it is spent, `poll_io` wakes the
-//! task and returns `Pending`, so the task goes to the back of the ready
-//! queue and everyone else runs first.
+//! forever. Each task step gets a budget of [`BUDGET`] operations on ready
+//! sockets (tokio's coop budget, in spirit); when it is spent, `poll_io` wakes
+//! the task and returns `Pending`, so the task goes to the back of the ready
+//! queue and everyone else runs first. Finding a socket not ready costs
+//! nothing: the task is about to wait anyway.
 //!
 //! Dropping a `PollEvented` deregisters the socket and frees its token, then
 //! closes the descriptor.
@@ -92,15 +93,17 @@ impl<E: Source> PollEvented<E> {
         mut op: impl FnMut(&E) -> io::Result<R>,
         drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
-        if !take_budget() {
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
         loop {
             let event = match self.io.poll_ready(cx, direction) {
                 Poll::Ready(event) => event,
                 Poll::Pending => return Poll::Pending,
             };
+            // Only an operation that can proceed spends budget: a task that
+            // checks many idle sockets in one step is not made to yield.
+            if !take_budget() {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             match op(self.get_ref()) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.io.clear_readiness(event),
                 Ok(r) => {

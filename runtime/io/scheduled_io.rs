@@ -16,10 +16,12 @@
 //! OS, between task steps), so the check is a belt worn with braces: it keeps
 //! the invariant local to this file instead of relying on the loop's order.
 //!
-//! Read and write interest are waited on separately (a reader and a writer
-//! waker), so one task can read while another writes the same socket.
+//! Read and write interest are waited on separately (readers and writers),
+//! so one task can read while another writes the same socket. Several tasks
+//! may wait in one direction (two tasks accepting on one listener): each is
+//! woken.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::task::{Context, Poll, Waker};
 
 /// Readiness bits.
@@ -56,13 +58,36 @@ pub(crate) struct ReadyEvent {
     tick: u32,
 }
 
+/// The tasks waiting in one direction: almost always one, kept inline.
+#[derive(Default)]
+struct Waiters {
+    first: Option<Waker>,
+    more: Vec<Waker>,
+}
+
+impl Waiters {
+    fn add(&mut self, waker: &Waker) {
+        match &self.first {
+            None => self.first = Some(waker.clone()),
+            Some(w) if w.will_wake(waker) => {}
+            Some(_) if self.more.iter().any(|w| w.will_wake(waker)) => {}
+            Some(_) => self.more.push(waker.clone()),
+        }
+    }
+
+    fn take_into(&mut self, wake: &mut Vec<Waker>) {
+        wake.extend(self.first.take());
+        wake.append(&mut self.more);
+    }
+}
+
 /// See the module docs.
 #[derive(Default)]
 pub(crate) struct ScheduledIo {
     readiness: Cell<u8>,
     tick: Cell<u32>,
-    reader: Cell<Option<Waker>>,
-    writer: Cell<Option<Waker>>,
+    readers: RefCell<Waiters>,
+    writers: RefCell<Waiters>,
 }
 
 impl ScheduledIo {
@@ -72,10 +97,10 @@ impl ScheduledIo {
         self.readiness.set(self.readiness.get() | ready);
         self.tick.set(self.tick.get().wrapping_add(1));
         if ready & Direction::Read.mask() != 0 {
-            wake.extend(self.reader.take());
+            self.readers.borrow_mut().take_into(wake);
         }
         if ready & Direction::Write.mask() != 0 {
-            wake.extend(self.writer.take());
+            self.writers.borrow_mut().take_into(wake);
         }
     }
 
@@ -92,13 +117,11 @@ impl ScheduledIo {
                 tick: self.tick.get(),
             });
         }
-        let slot = match direction {
-            Direction::Read => &self.reader,
-            Direction::Write => &self.writer,
+        let waiters = match direction {
+            Direction::Read => &self.readers,
+            Direction::Write => &self.writers,
         };
-        let old = slot.take();
-        let keep = matches!(&old, Some(w) if w.will_wake(cx.waker()));
-        slot.set(if keep { old } else { Some(cx.waker().clone()) });
+        waiters.borrow_mut().add(cx.waker());
         Poll::Pending
     }
 
@@ -127,7 +150,7 @@ impl ScheduledIo {
     pub(crate) fn shutdown(&self, wake: &mut Vec<Waker>) {
         self.readiness
             .set(self.readiness.get() | READ_CLOSED | WRITE_CLOSED);
-        wake.extend(self.reader.take());
-        wake.extend(self.writer.take());
+        self.readers.borrow_mut().take_into(wake);
+        self.writers.borrow_mut().take_into(wake);
     }
 }

@@ -10,8 +10,9 @@ use super::error::BrokenBarrierError;
 use super::wait_queue::{WaitNode, WaitQueue};
 
 /// An asyncio `Barrier`: `wait` returns when `parties` tasks are waiting,
-/// each with a distinct index (its arrival order, `0..parties`); then the
-/// barrier is ready for the next round. `abort` breaks it: every waiter, and
+/// each with a distinct index in `0..parties` (the waiters in arrival order,
+/// the task that completes the round last); then the barrier is ready for the
+/// next round. `abort` breaks it: every waiter, and
 /// every later `wait`, gets [`BrokenBarrierError`] until `reset`.
 ///
 /// ```
@@ -105,27 +106,30 @@ impl Barrier {
         if self.broken.get() {
             return Err(BrokenBarrierError);
         }
-        let index = self.arrived.get();
-        if index + 1 == self.parties {
+        let arrived = self.arrived.get();
+        if arrived + 1 == self.parties {
             self.arrived.set(0);
             self.round.set(self.round.get() + 1);
-            self.waiters.notify_all();
-            return Ok(index);
+            // Numbered at release, not at arrival: a waiter that left the
+            // round (cancelled) frees its number for a later arrival.
+            let waiting = self.waiters.notify_all_numbered();
+            return Ok(waiting);
         }
-        self.arrived.set(index + 1);
+        self.arrived.set(arrived + 1);
         let round = self.round.get();
         let mut waiting = Waiting {
             barrier: self,
             node: None,
         };
-        poll_fn(|cx| match &waiting.node {
+        let index = poll_fn(|cx| match &waiting.node {
             None => {
                 waiting.node = Some(self.waiters.push(cx.waker()));
                 Poll::Pending
             }
             Some(node) if node.is_notified() => {
+                let index = node.number();
                 waiting.node = None;
-                Poll::Ready(())
+                Poll::Ready(index)
             }
             Some(node) => {
                 node.register(cx.waker());

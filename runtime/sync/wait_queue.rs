@@ -23,11 +23,18 @@ use std::task::Waker;
 pub(crate) struct WaitNode {
     waker: Cell<Option<Waker>>,
     notified: Cell<bool>,
+    /// Set by `notify_all_numbered`: the waiter's place among those woken.
+    number: Cell<usize>,
 }
 
 impl WaitNode {
     pub(crate) fn is_notified(&self) -> bool {
         self.notified.get()
+    }
+
+    /// The number `notify_all_numbered` gave this waiter.
+    pub(crate) fn number(&self) -> usize {
+        self.number.get()
     }
 
     /// Stores the task's waker (keeping the old one if it wakes the same task).
@@ -79,6 +86,18 @@ impl WaitQueue {
         for node in nodes {
             notify(&node);
         }
+    }
+
+    /// Notifies every waiter, numbering them 0, 1, … in queue order; returns
+    /// how many there were.
+    pub(crate) fn notify_all_numbered(&self) -> usize {
+        let nodes = std::mem::take(&mut *self.nodes.borrow_mut());
+        let n = nodes.len();
+        for (i, node) in nodes.into_iter().enumerate() {
+            node.number.set(i);
+            notify(&node);
+        }
+        n
     }
 
     /// A waiter gave up before it was notified: it leaves the queue.
