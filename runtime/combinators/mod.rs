@@ -3,7 +3,7 @@
 //!
 //! Every combinator works on [`Task`](crate::Task)s, including tasks it did not
 //! spawn, and never polls a task's future: it registers a
-//! [`completion::CompletionQueue`] (or a `TaskGroup` listener) on each task and
+//! `completion::CompletionQueue` (or a `TaskGroup` listener) on each task and
 //! is told, by the loop, which task completed. So a task's poll count and state
 //! in `all_tasks()` stay exactly what the loop did.
 //!

@@ -1,11 +1,11 @@
 //! The event loop: asyncio's loop, owned by one thread.
 //!
-//! * [`EventLoop`] owns a [`core::LoopCore`] (ready queue, task registry, OS
+//! * `EventLoop` owns a `core::LoopCore` (ready queue, task registry, OS
 //!   poller) and runs the cycle of `core.rs`.
 //! * [`LoopHandle`] is the `Send + Sync` side other threads hold
-//!   ([`shared::LoopShared`]).
-//! * [`context`] is how `spawn` and wakers find the running loop.
-//! * [`park`] is the handshake that lets another thread wake a parked loop.
+//!   (`shared::LoopShared`).
+//! * `context` is how `spawn` and wakers find the running loop.
+//! * `park` is the handshake that lets another thread wake a parked loop.
 
 pub(crate) mod builder;
 pub(crate) mod callback;

@@ -1,8 +1,8 @@
 //! `corio::queue`: asyncio's `Queue`, `LifoQueue` and `PriorityQueue` — for
 //! producers and consumers among the tasks of one loop.
 //!
-//! The three share one implementation ([`core::QueueCore`]) and differ only in
-//! how items are kept ([`store`]). `maxsize ≤ 0` means unbounded; `put` waits
+//! The three share one implementation (`core::QueueCore`) and differ only in
+//! how items are kept (`store`). `maxsize ≤ 0` means unbounded; `put` waits
 //! while the queue is full and `get` while it is empty, FIFO among waiters;
 //! `task_done`/`join` count work; `shutdown` (3.13) ends it.
 

@@ -5,7 +5,7 @@
 //! so free of atomics and locks): share them with `Rc`. All are FIFO-fair and
 //! cancellation-safe: a cancelled waiter takes nothing, and anything handed
 //! to it just before it was cancelled passes on to the next waiter
-//! ([`wait_queue`] explains the hand-off).
+//! (`wait_queue` explains the hand-off).
 
 mod barrier;
 mod condition;

@@ -2,15 +2,15 @@
 //!
 //! The life of a task, file by file:
 //!
-//! 1. [`spawn`] (this file) allocates one [`raw::TaskCell`] — header plus
-//!    future — registers it ([`registry`]) and pushes it on the ready queue.
+//! 1. `spawn` (this file) allocates one `raw::TaskCell` — header plus
+//!    future — registers it (`registry`) and pushes it on the ready queue.
 //!    It does not poll it: tasks start in creation order, at the loop's next turn.
-//! 2. The loop pops it and calls [`harness::run_task`], which polls the future
-//!    with a [`waker`] pointing at the header.
+//! 2. The loop pops it and calls `harness::run_task`, which polls the future
+//!    with a `waker` pointing at the header.
 //! 3. A wake pushes the header back on the ready queue (or the injection queue
-//!    from another thread); [`state`] keeps it queued at most once.
+//!    from another thread); `state` keeps it queued at most once.
 //! 4. When the future returns, panics or is cancelled, `harness::complete`
-//!    stores the outcome, wakes whoever awaits the [`Task`] handle ([`join`]),
+//!    stores the outcome, wakes whoever awaits the `Task` handle (`join`),
 //!    and schedules the done-callbacks.
 //! 5. The last reference (loop, handle, wakers, `TaskRef`s) frees the memory.
 

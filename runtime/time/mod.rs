@@ -1,5 +1,5 @@
 //! Time: `sleep`, `interval`, `timeout`, `wait_for`, `call_later` — on one
-//! [`wheel::TimerWheel`] per loop.
+//! `wheel::TimerWheel` per loop.
 //!
 //! The life of a timer: [`sleep`] makes a [`Sleep`] that costs nothing until
 //! it is first polled; its first poll registers a waker in the loop's wheel
