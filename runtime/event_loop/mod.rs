@@ -126,11 +126,17 @@ impl EventLoop {
         };
         // SAFETY: `spawn` returned the handle's reference for a `()` task.
         let mut task: Task<()> = unsafe { Task::from_raw(raw) };
-        while !task.is_done() {
+        // As asyncio's run_until_complete: a stop (even one requested before
+        // the call) lets the current iteration finish; if the future is not
+        // done by then, that is an error.
+        loop {
+            self.core.run_once();
+            if task.is_done() {
+                break;
+            }
             if self.core.take_stop_request() {
                 panic!("corio: the event loop was stopped before the block_on future completed");
             }
-            self.core.run_once();
         }
         drop(guard);
         let mut cx = Context::from_waker(Waker::noop());
