@@ -31,13 +31,20 @@ use corio::{
 
 // ----- helpers -----
 
-/// Runs `future` on a fresh loop whose clock is paused.
+/// Runs `future` on a fresh loop whose clock is paused. A watchdog timer an
+/// hour of loop time away turns a deadlock (nothing left to run, no timer
+/// but the watchdog) into a prompt failure instead of a hang: the paused
+/// clock jumps straight to it.
 fn run_paused<F: Future>(future: F) -> F::Output {
     EventLoop::builder()
         .start_paused(true)
         .build()
         .expect("an OS poller")
-        .block_on(future)
+        .block_on(async {
+            time::timeout(Duration::from_secs(3600), future)
+                .await
+                .expect("deadlock: the test's future never finished (watchdog)")
+        })
 }
 
 const fn ms(n: u64) -> Duration {
@@ -99,9 +106,12 @@ impl Future for CountedYields {
     }
 }
 
+/// A poll counter shared with a [`CountedYields`].
+type Polls = Rc<Cell<u32>>;
+
 /// Spawns a [`CountedYields`] for each `k` in `yields`; returns the tasks,
 /// their `TaskRef`s and their self-counted polls.
-fn counted_children(yields: &[u32]) -> (Vec<Task<u32>>, Vec<TaskRef>, Vec<Rc<Cell<u32>>>) {
+fn counted_children(yields: &[u32]) -> (Vec<Task<u32>>, Vec<TaskRef>, Vec<Polls>) {
     let mut tasks = Vec::new();
     let mut refs = Vec::new();
     let mut polls = Vec::new();
@@ -120,12 +130,7 @@ fn counted_children(yields: &[u32]) -> (Vec<Task<u32>>, Vec<TaskRef>, Vec<Rc<Cel
 
 /// Asserts that the child that yielded `yields[i]` times was polled exactly
 /// `yields[i] + 1` times, by the loop's count and by its own.
-fn assert_polled_by_the_loop_only(
-    what: &str,
-    yields: &[u32],
-    refs: &[TaskRef],
-    polls: &[Rc<Cell<u32>>],
-) {
+fn assert_polled_by_the_loop_only(what: &str, yields: &[u32], refs: &[TaskRef], polls: &[Polls]) {
     for ((k, r), own) in yields.iter().zip(refs).zip(polls) {
         assert!(r.is_done(), "{what}: child yielding {k} times is done");
         assert_eq!(r.poll_count(), k + 1, "{what}: loop's poll count");
@@ -1158,7 +1163,7 @@ fn b25_task_group_leaving_the_scope_waits_for_every_child() {
 fn b25_task_group_child_returning_err_is_a_failure_and_keeps_its_value() {
     run_paused(async {
         let t0 = time::now();
-        let kept: Rc<RefCell<Option<Task<Result<u8, String>>>>> = Rc::new(RefCell::new(None));
+        let kept = Rc::new(RefCell::new(None::<Task<Result<u8, String>>>));
         let detached_id = Rc::new(Cell::new(None));
         let sibling = Rc::new(RefCell::new(None));
         let (k, d, s) = (kept.clone(), detached_id.clone(), sibling.clone());
@@ -1243,11 +1248,14 @@ fn b25_task_group_dropping_the_scope_cancels_the_children() {
     });
 }
 
+/// The child a [`SpawnOnDrop`] spawned, and whether its body ran.
+type SpawnedLate = (TaskRef, Rc<Cell<bool>>);
+
 /// Spawns a child in its group when dropped: a cancelled child's destructor
 /// runs after the group started failing.
 struct SpawnOnDrop {
     tg: TaskGroup,
-    out: Rc<RefCell<Option<(TaskRef, Rc<Cell<bool>>)>>>,
+    out: Rc<RefCell<Option<SpawnedLate>>>,
 }
 
 impl Drop for SpawnOnDrop {
