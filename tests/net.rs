@@ -1862,3 +1862,15 @@ fn abandoned_waits_on_an_idle_socket_are_not_retained() {
         );
     });
 }
+
+#[test]
+fn a_socket_used_on_another_loop_is_an_error_not_a_hang() {
+    let listener = corio::run(async { corio::net::TcpListener::bind("127.0.0.1:0").unwrap() });
+    let err = corio::run(async move {
+        corio::time::timeout(std::time::Duration::from_secs(5), listener.accept())
+            .await
+            .expect("an error at once, not a wait")
+            .unwrap_err()
+    });
+    assert!(err.to_string().contains("another event loop"), "{err}");
+}

@@ -312,6 +312,11 @@ impl LoopCore {
         self.driver.borrow().reactor().clone()
     }
 
+    /// The identity of this loop's socket table.
+    pub(crate) fn reactor_ptr(&self) -> *const crate::io::reactor::Reactor {
+        std::rc::Rc::as_ptr(self.driver.borrow().reactor())
+    }
+
     /// Spends one unit of the current task's IO budget (see
     /// `io/registration.rs`); `false` once it is spent.
     pub(crate) fn take_io_budget(&self) -> bool {

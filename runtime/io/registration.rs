@@ -93,6 +93,11 @@ impl<E: Source> PollEvented<E> {
         mut op: impl FnMut(&E) -> io::Result<R>,
         drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
+        if !self.on_running_loop() {
+            return Poll::Ready(Err(io::Error::other(
+                "this corio socket belongs to another event loop; sockets cannot move between loops",
+            )));
+        }
         loop {
             let event = match self.io.poll_ready(cx, direction) {
                 Poll::Ready(event) => event,
@@ -115,6 +120,13 @@ impl<E: Source> PollEvented<E> {
                 Err(e) => return Poll::Ready(Err(e)),
             }
         }
+    }
+
+    /// `true` when the loop running on this thread is the one this socket is
+    /// registered with (its events arrive nowhere else).
+    fn on_running_loop(&self) -> bool {
+        let mine = Rc::as_ptr(&self.reactor);
+        context::with_current_core(|core| core.reactor_ptr() == mine).unwrap_or(false)
     }
 
     /// Deregisters and gives the mio socket back.

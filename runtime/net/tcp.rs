@@ -405,6 +405,9 @@ impl TcpStream {
     }
 
     /// Borrowed halves: read on one, write on the other, at the same time.
+    /// (With `futures::AsyncReadExt` in scope, `stream.split()` on a
+    /// `TcpStream` value picks futures' consuming `split`; write
+    /// `TcpStream::split(&stream)` to get these.)
     ///
     /// ```
     /// # corio::run(async {
