@@ -249,6 +249,7 @@ fn as_completed_timeout_ends_the_iteration() {
         let quick = pool.submit(|| Some(1)).unwrap();
         let (tx, rx) = leash();
         let stuck = pool.submit(move || wait_release(&rx).then_some(2)).unwrap();
+        wait_until("the quick job is done", || quick.done());
         let mut it = as_completed(vec![quick, stuck.clone()], Some(Duration::from_millis(100)));
         assert_eq!(it.next().unwrap().unwrap().result(None).unwrap(), Some(1));
         assert!(matches!(it.next(), Some(Err(ExecutorError::Timeout))));
@@ -570,7 +571,7 @@ fn pool_future_awaited_while_the_loop_is_parked_wakes_it() {
                 .unwrap();
             // Another plain thread completes it, once the loop has long parked.
             let releaser = thread::spawn(move || {
-                thread::sleep(Duration::from_millis(150));
+                thread::sleep(Duration::from_millis(300));
                 tx.send(()).unwrap();
             });
             let value = fut.await;
@@ -607,11 +608,13 @@ fn pool_future_cancelled_from_another_thread_while_awaited() {
     });
 }
 
-// ----- a bug -----
+// ----- idle workers -----
 
 /// With one idle worker and room for another, two jobs submitted back to
 /// back must run at the same time (CPython's `submit` claims the idle worker
 /// through its idle semaphore, so the second submit starts a new thread).
+/// A regression test: the pool once let both submits count on the same idle
+/// worker, so the second job queued behind the first.
 #[test]
 fn executor_two_submits_with_one_idle_worker_run_concurrently() {
     guarded(|| {

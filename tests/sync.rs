@@ -605,7 +605,7 @@ fn barrier_waiter(barrier: &Rc<Barrier>) -> Task<Result<usize, BrokenBarrierErro
 }
 
 #[test]
-fn b34_barrier_nth_arrival_releases_all_with_distinct_indices() {
+fn b34_barrier_nth_arrival_releases_all_indices_are_distinct() {
     run(async {
         let barrier = Rc::new(Barrier::new(3));
         for _round in 0..3 {
@@ -690,6 +690,8 @@ fn b34_barrier_cancelled_waiter_leaves_the_round() {
     });
 }
 
+/// A regression test: indices were once taken at arrival, so after a waiter
+/// left the round a later arrival reused a live waiter's index ([1, 1, 2]).
 #[test]
 fn b34_barrier_indices_stay_distinct_after_a_waiter_leaves() {
     run(async {

@@ -142,17 +142,21 @@ impl<T> PoolFuture<T> {
 
     /// Worker side: stores the outcome, wakes everyone, runs the callbacks.
     pub(crate) fn finish(&self, outcome: Result<T, Box<dyn Any + Send>>) {
-        self.settle(Stage::Finished(outcome));
+        self.settle_if(|stage| matches!(stage, Stage::Running), Stage::Finished(outcome));
     }
 
-    fn settle(&self, stage: Stage<T>) {
+    /// Moves to `stage` if `allowed` says so of the current stage — both under
+    /// one hold of the lock, so a worker's `start` cannot slip in between —
+    /// then wakes everyone and runs the callbacks outside the lock. Returns
+    /// whether it moved.
+    fn settle_if(&self, allowed: impl FnOnce(&Stage<T>) -> bool, stage: Stage<T>) -> bool {
         let (wakers, callbacks) = {
             let mut s = self.lock();
+            if !allowed(&s.stage) {
+                return false;
+            }
             s.stage = stage;
-            (
-                std::mem::take(&mut s.wakers),
-                std::mem::take(&mut s.callbacks),
-            )
+            (std::mem::take(&mut s.wakers), std::mem::take(&mut s.callbacks))
         };
         self.cell.done.notify_all();
         for w in wakers {
@@ -161,6 +165,7 @@ impl<T> PoolFuture<T> {
         for cb in callbacks {
             cb(self);
         }
+        true
     }
 
     /// Cancels the job if it has not started (`concurrent.futures`' `cancel`);
@@ -177,16 +182,7 @@ impl<T> PoolFuture<T> {
     /// assert!(queued.cancelled());
     /// ```
     pub fn cancel(&self) -> bool {
-        {
-            let s = self.lock();
-            match s.stage {
-                Stage::Cancelled => return true,
-                Stage::Pending => {}
-                _ => return false,
-            }
-        }
-        self.settle(Stage::Cancelled);
-        true
+        self.settle_if(|stage| matches!(stage, Stage::Pending), Stage::Cancelled) || self.cancelled()
     }
 
     /// `true` once finished or cancelled.
