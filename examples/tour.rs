@@ -2,7 +2,8 @@
 //! heading. It exits with a failure if any example fails.
 //!
 //! Not a seed section of its own: it walks through the lessons built from
-//! seed 003 (see each example's opening comment).
+//! the seeds — processes, threads, coroutines, pools, asyncio, queues, locks,
+//! producer/consumer (see each example's opening comment).
 //!
 //! Run it with `cargo run --release --example tour`.
 //!
@@ -21,7 +22,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, ExitStatus};
 
 /// The examples, in reading order: (file name without `.rs`, what it shows).
-/// A new example is one more line here.
+/// A new example is one more line here. Arguments follow the name, as on a
+/// command line: `"chat --demo"` runs `chat` with `--demo`.
 const EXAMPLES: &[(&str, &str)] = &[
     ("hello", "asyncio.run"),
     (
@@ -32,6 +34,40 @@ const EXAMPLES: &[(&str, &str)] = &[
     (
         "timeouts",
         "wait with a timeout, wait_for, call_later, interval",
+    ),
+    (
+        "gather_wait",
+        "wait (ALL / FIRST_EXCEPTION / FIRST_COMPLETED), gather, done callbacks",
+    ),
+    ("task_group", "structured concurrency: TaskGroup"),
+    (
+        "race_and_lock",
+        "lost updates on a shared counter, then Lock",
+    ),
+    (
+        "deadlock",
+        "two Locks in opposite orders, escaped with a timeout",
+    ),
+    ("semaphore", "bounded concurrency, BoundedSemaphore"),
+    (
+        "queues",
+        "FIFO, LIFO and priority orders, QueueFull/QueueEmpty, shutdown",
+    ),
+    (
+        "producer_consumer",
+        "a bounded Queue between producers and consumers, task_done, join",
+    ),
+    (
+        "thread_pool",
+        "ThreadPoolExecutor, done callbacks, as_completed, run_in_executor, to_thread",
+    ),
+    (
+        "echo_roundtrip",
+        "TCP, Unix and UDP echo in one process, futures::io::copy",
+    ),
+    (
+        "chat --demo",
+        "a broadcast chat room: a task per client, an outbox Queue each",
     ),
 ];
 
@@ -67,14 +103,18 @@ fn main() -> ExitCode {
         println!("=== {name}: {title} ===");
         // The example writes to the same stdout: everything of ours goes first.
         let _ = io::stdout().flush();
-        let binary = examples_dir.join(format!("{name}{}", env::consts::EXE_SUFFIX));
+        let mut words = name.split_whitespace();
+        let file = words.next().unwrap_or_default();
+        let args: Vec<&str> = words.collect();
+        let binary = examples_dir.join(format!("{file}{}", env::consts::EXE_SUFFIX));
         let status = if binary.is_file() {
-            Command::new(&binary).status()
+            Command::new(&binary).args(&args).status()
         } else {
             cargo()
                 .arg("run")
                 .args(profile.cargo_args())
-                .args(["--quiet", "--example", name])
+                .args(["--quiet", "--example", file, "--"])
+                .args(&args)
                 .status()
         };
         match status {
