@@ -142,7 +142,10 @@ impl<T> PoolFuture<T> {
 
     /// Worker side: stores the outcome, wakes everyone, runs the callbacks.
     pub(crate) fn finish(&self, outcome: Result<T, Box<dyn Any + Send>>) {
-        self.settle_if(|stage| matches!(stage, Stage::Running), Stage::Finished(outcome));
+        self.settle_if(
+            |stage| matches!(stage, Stage::Running),
+            Stage::Finished(outcome),
+        );
     }
 
     /// Moves to `stage` if `allowed` says so of the current stage — both under
@@ -156,7 +159,10 @@ impl<T> PoolFuture<T> {
                 return false;
             }
             s.stage = stage;
-            (std::mem::take(&mut s.wakers), std::mem::take(&mut s.callbacks))
+            (
+                std::mem::take(&mut s.wakers),
+                std::mem::take(&mut s.callbacks),
+            )
         };
         self.cell.done.notify_all();
         for w in wakers {
@@ -182,7 +188,8 @@ impl<T> PoolFuture<T> {
     /// assert!(queued.cancelled());
     /// ```
     pub fn cancel(&self) -> bool {
-        self.settle_if(|stage| matches!(stage, Stage::Pending), Stage::Cancelled) || self.cancelled()
+        self.settle_if(|stage| matches!(stage, Stage::Pending), Stage::Cancelled)
+            || self.cancelled()
     }
 
     /// `true` once finished or cancelled.

@@ -1,0 +1,46 @@
+//! The runtimes under test, built the same way for every workload.
+//!
+//! Each runtime is built as its users get it by default: corio's loop (it
+//! always has its timers and reactor), tokio with `enable_all()` (what
+//! `#[tokio::main]` builds: timers and IO driver), smol's `LocalExecutor`
+//! under `smol::block_on` (async-io's reactor and timers).
+
+use std::future::Future;
+
+/// corio's single event loop.
+pub fn corio() -> corio::EventLoop {
+    corio::EventLoop::new()
+}
+
+/// tokio's current-thread runtime, with its timer and IO drivers.
+pub fn tokio_ct() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// tokio's multi-thread runtime with 2 workers, with its timer and IO drivers.
+pub fn tokio_mt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// smol's `LocalExecutor` (leaked, so tasks can reach it as `&'static` from
+/// anywhere), driven by `smol::block_on`.
+#[derive(Clone, Copy)]
+pub struct Smol(pub &'static smol::LocalExecutor<'static>);
+
+impl Smol {
+    /// Runs `f` on this thread, running the executor's tasks beside it.
+    pub fn block_on<F: Future>(&self, f: F) -> F::Output {
+        smol::block_on(self.0.run(f))
+    }
+}
+
+pub fn smol() -> Smol {
+    Smol(Box::leak(Box::new(smol::LocalExecutor::new())))
+}
