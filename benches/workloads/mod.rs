@@ -24,6 +24,7 @@ pub mod idle_memory;
 pub mod net;
 pub mod runtimes;
 pub mod scheduler;
+pub mod sync;
 pub mod timers;
 
 /// The runtimes of the suite.
@@ -116,6 +117,9 @@ pub fn all() -> Vec<Workload> {
         timers::sleep_many(),
         combinators::gather_10k(),
         combinators::wait_first_completed_1k(),
+        sync::queue_ping_pong(),
+        sync::lock_contention(),
+        sync::blocking_round_trip(),
         net::tcp_echo(),
     ]
 }
