@@ -636,3 +636,21 @@ fn executor_two_submits_with_one_idle_worker_run_concurrently() {
         }
     });
 }
+
+#[test]
+fn closing_the_loop_does_not_wait_forever_for_a_pool_job_that_needs_the_loop() {
+    use std::sync::mpsc;
+    let (tx, rx) = mpsc::channel();
+    corio::run(async move {
+        let handle = corio::LoopHandle::current();
+        let _job = corio::spawn(corio::to_thread(move || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            // The loop is closing by now: this must not hang.
+            let outcome = handle.spawn(async { 1 }).wait();
+            tx.send(outcome.is_err()).unwrap();
+        }));
+        corio::yield_now().await;
+        corio::yield_now().await;
+    });
+    assert!(rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap());
+}

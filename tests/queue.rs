@@ -605,3 +605,19 @@ fn queue_producer_consumer_with_join() {
         assert_eq!(all, expected);
     });
 }
+
+#[test]
+fn an_item_whose_drop_uses_the_queue_can_be_dropped_by_shutdown() {
+    use std::rc::Rc;
+    struct Noisy(Rc<corio::queue::Queue<Option<Noisy>>>);
+    impl Drop for Noisy {
+        fn drop(&mut self) {
+            // Touches the queue while it is being drained.
+            let _ = self.0.qsize();
+        }
+    }
+    let q: Rc<corio::queue::Queue<Option<Noisy>>> = Rc::new(corio::queue::Queue::new(0));
+    q.put_nowait(Some(Noisy(q.clone()))).unwrap();
+    q.shutdown(true);
+    assert_eq!(q.qsize(), 0);
+}

@@ -725,3 +725,27 @@ fn one_hundred_thousand_tasks_spawned_and_awaited_give_the_right_sum() {
     assert!(lp.dump().contains("0 task(s) not done"));
     assert!(lp.stats().tasks_polled >= 2 * N);
 }
+
+#[test]
+fn a_panic_dropping_a_detached_tasks_output_is_contained() {
+    struct Boom;
+    impl Drop for Boom {
+        fn drop(&mut self) {
+            panic!("boom in output drop");
+        }
+    }
+    let out = corio::run(async {
+        let other = corio::spawn(async {
+            corio::yield_now().await;
+            7
+        });
+        drop(corio::spawn(async { Boom }));
+        let seven = other.await.unwrap();
+        assert!(
+            corio::all_tasks().len() == 1,
+            "the Boom task completed and left"
+        );
+        seven
+    });
+    assert_eq!(out, 7);
+}

@@ -1296,3 +1296,16 @@ fn timeout_and_timeout_at_return_timeout_error_when_the_deadline_passes() {
         "deadline elapsed before the future completed"
     );
 }
+
+#[test]
+fn a_paused_clock_advances_even_with_a_socket_registered() {
+    let lp = paused_loop();
+    let real = Instant::now();
+    lp.block_on(async {
+        let _listener = corio::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let t0 = time::now();
+        time::sleep(Duration::from_secs(60)).await;
+        assert_eq!(time::now() - t0, Duration::from_secs(60));
+    });
+    assert!(real.elapsed() < Duration::from_secs(5));
+}

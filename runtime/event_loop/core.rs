@@ -265,10 +265,17 @@ impl LoopCore {
     fn park(&self, timeout: Option<Duration>) {
         StatCounters::bump(&self.stats.parks);
         if let Some(timeout) = timeout {
-            if self.clock.is_paused() && !self.driver.borrow().has_io_sources() {
-                // Paused time: jump to the next deadline instead of sleeping.
-                self.clock.advance(timeout);
+            if self.clock.is_paused() {
+                // Paused time: look at IO without waiting; if nothing became
+                // ready, jump to the next deadline instead of sleeping (as
+                // tokio's paused time does).
+                if self.driver.borrow().has_io_sources() {
+                    self.os_poll(Some(Duration::ZERO));
+                }
                 self.drain_injected();
+                if self.ready.borrow().is_empty() {
+                    self.clock.advance(timeout);
+                }
                 return;
             }
         }
@@ -390,16 +397,23 @@ impl LoopCore {
     /// Points a registered timer at a new waker. Returns `false` if the timer
     /// is no longer registered.
     pub(crate) fn update_timer_waker(&self, key: TimerKey, waker: &std::task::Waker) -> bool {
-        let old = {
+        let same = {
             let mut timers = self.timers.borrow_mut();
             match timers.get_mut(key) {
-                Some(TimerAction::Wake(w)) if w.will_wake(waker) => None,
-                Some(TimerAction::Wake(w)) => Some(std::mem::replace(w, waker.clone())),
-                Some(TimerAction::Callback(_)) => None,
+                Some(TimerAction::Wake(w)) => w.will_wake(waker),
+                Some(TimerAction::Callback(_)) => true,
                 None => return false,
             }
         };
-        drop(old);
+        if !same {
+            // Cloned outside the borrow: a foreign waker's clone is user code.
+            let new = waker.clone();
+            let old = match self.timers.borrow_mut().get_mut(key) {
+                Some(TimerAction::Wake(w)) => Some(std::mem::replace(w, new)),
+                _ => None,
+            };
+            drop(old);
+        }
         true
     }
 
@@ -475,12 +489,15 @@ impl LoopCore {
             self.stopping.set(false);
         }
         self.force_drop_remaining();
-        // asyncio.run's `shutdown_default_executor`: wait for the pool's threads.
+        // Closed first: a pool job that reaches for the loop now gets
+        // `LoopClosed` (or a cancelled `RemoteTask`) instead of waiting for a
+        // loop that no longer runs — then asyncio.run's
+        // `shutdown_default_executor`: wait for the pool's threads.
+        self.shared.close();
         let pool = self.default_executor.borrow_mut().take();
         if let Some(pool) = pool {
             pool.shutdown(true, false);
         }
-        self.shared.close();
     }
 
     /// A last resort when closing did not converge (destructors that keep

@@ -331,6 +331,7 @@ impl<T> RemoteTask<T> {
     /// assert_eq!(waiter.join().unwrap(), 5);
     /// ```
     pub fn wait(self) -> Result<T, TaskError> {
+        let mut registered = false;
         loop {
             {
                 let mut s = self.slot.lock();
@@ -340,8 +341,12 @@ impl<T> RemoteTask<T> {
                         .take()
                         .expect("a RemoteTask gives its outcome once");
                 }
-                s.blocked.push(std::thread::current());
+                if !registered {
+                    s.blocked.push(std::thread::current());
+                    registered = true;
+                }
             }
+            // A spurious unpark just loops back to the check.
             std::thread::park();
         }
     }

@@ -144,9 +144,12 @@ impl<T, S: Store<T>> QueueCore<T, S> {
     pub(crate) fn shutdown(&self, immediate: bool) {
         self.shut_down.set(true);
         if immediate {
-            let drained = self.items.borrow_mut().clear();
-            self.unfinished
-                .set(self.unfinished.get().saturating_sub(drained));
+            // Moved out under the borrow, dropped after it: an item's `Drop`
+            // may use the queue.
+            let drained = std::mem::take(&mut *self.items.borrow_mut());
+            let n = drained.len();
+            drop(drained);
+            self.unfinished.set(self.unfinished.get().saturating_sub(n));
             if self.unfinished.get() == 0 {
                 self.joiners.notify_all();
             }

@@ -10,7 +10,6 @@ pub(crate) trait Store<T>: Default {
     fn push(&mut self, item: T);
     fn pop(&mut self) -> Option<T>;
     fn len(&self) -> usize;
-    fn clear(&mut self) -> usize;
 }
 
 /// `Queue`: oldest first.
@@ -32,9 +31,6 @@ impl<T> Store<T> for Fifo<T> {
     fn len(&self) -> usize {
         self.0.len()
     }
-    fn clear(&mut self) -> usize {
-        self.0.drain(..).count()
-    }
 }
 
 /// `LifoQueue`: newest first.
@@ -55,9 +51,6 @@ impl<T> Store<T> for Lifo<T> {
     }
     fn len(&self) -> usize {
         self.0.len()
-    }
-    fn clear(&mut self) -> usize {
-        self.0.drain(..).count()
     }
 }
 
@@ -114,8 +107,5 @@ impl<T: Ord> Store<T> for Smallest<T> {
     }
     fn len(&self) -> usize {
         self.heap.len()
-    }
-    fn clear(&mut self) -> usize {
-        self.heap.drain().count()
     }
 }

@@ -106,14 +106,16 @@ fn complete(core: &LoopCore, task: NonNull<Header>, outcome: Outcome) {
     }
     // Listeners before the output is dropped: they may look at it.
     for (sink, tag) in listeners {
-        sink.completed(tag, task);
+        contain("a completion listener", || sink.completed(tag, task));
     }
     if !h.state.is(JOIN_INTEREST) && outcome == Outcome::Returned {
         // SAFETY: on the loop thread; the future is gone and nobody will read the output.
-        unsafe { (h.vtable.drop_output)(task) };
+        contain("dropping a detached task's output", || unsafe {
+            (h.vtable.drop_output)(task)
+        });
     }
     if let Some(waker) = join_waker {
-        waker.wake();
+        contain("waking a task's awaiter", || waker.wake());
     }
     if outcome == Outcome::Panicked && !h.state.is(JOIN_INTEREST) {
         debug::report_unretrieved_panic(core.debug(), h);
@@ -122,6 +124,16 @@ fn complete(core: &LoopCore, task: NonNull<Header>, outcome: Outcome) {
         // SAFETY: the loop's reference, given up now that the task is complete
         // and not in the ready queue (else the queue entry releases it).
         unsafe { Header::release(task) };
+    }
+}
+
+/// Runs user code reached from `complete` (an output's `Drop`, a waker, a
+/// `Fallible` impl) so that a panic there is reported and contained: the rest
+/// of `complete` — the bookkeeping that releases the task — must still run.
+fn contain(what: &str, f: impl FnOnce()) {
+    if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        let msg = super::error::payload_message(payload.as_ref()).unwrap_or("<non-string payload>");
+        eprintln!("corio: a panic while {what} ({msg}); the loop goes on");
     }
 }
 

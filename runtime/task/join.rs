@@ -235,11 +235,14 @@ impl<T> Future for Task<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let h = self.header();
         let Some(outcome) = h.state.outcome() else {
-            let stale = h.with_cold(|c| match &c.join_waker {
-                Some(w) if w.will_wake(cx.waker()) => None,
-                _ => c.join_waker.replace(cx.waker().clone()),
-            });
-            drop(stale);
+            let current = h.peek_cold(|c| c.join_waker.as_ref().map(|w| w.will_wake(cx.waker())));
+            if current.flatten() != Some(true) {
+                // Cloned outside the cold part's take/put window: a foreign
+                // waker's clone is user code.
+                let waker = cx.waker().clone();
+                let stale = h.with_cold(|c| c.join_waker.replace(waker));
+                drop(stale);
+            }
             return Poll::Pending;
         };
         if h.state.is(RESULT_TAKEN) {

@@ -8,9 +8,9 @@
 //! start), a whole number of ticks that a paused clock can reach.
 //!
 //! A paused clock (`EventLoop::builder().start_paused(true)`) stands still
-//! until `corio::time::advance` moves it — or until the loop would park with
-//! only timers to wait for: then it jumps straight to the next deadline
-//! instead of sleeping (as tokio's paused time does). Timer tests run in
+//! until `corio::time::advance` moves it — or until the loop would park: then,
+//! if a zero-timeout look at IO made nothing ready, it jumps straight to the
+//! next deadline instead of sleeping (as tokio's paused time does). Timer tests run in
 //! microseconds and never flake.
 
 use std::cell::Cell;
