@@ -113,11 +113,12 @@ impl EventLoop {
             unsafe { *slot = Some(value) };
         };
         let main: Pin<Box<dyn Future<Output = ()> + '_>> = Box::pin(main);
-        // SAFETY: only the lifetime is erased. The future (and what it borrows)
-        // is dropped before `block_on` returns or unwinds: on completion by the
+        // Only the lifetime is erased. The future (and what it borrows) is
+        // dropped before `block_on` returns or unwinds: on completion by the
         // loop, or by `MainGuard` otherwise; after that only its `Consumed`
         // stage remains, which holds no borrowed data.
         let main: Pin<Box<dyn Future<Output = ()> + 'static>> =
+            // SAFETY: the erased lifetime is never outlived (see above).
             unsafe { std::mem::transmute(main) };
         let raw = self.core.spawn(main, None, Location::caller());
         let guard = MainGuard {

@@ -171,11 +171,12 @@ unsafe fn drop_output<F: Future>(ptr: NonNull<Header>) {
 /// # Safety
 /// See [`TaskVTable::dealloc`].
 unsafe fn dealloc<F: Future>(ptr: NonNull<Header>) {
-    // SAFETY: the cell was created by `Box::new` in `spawn` and this was its
-    // last reference. By the header's invariants the stage is `Consumed` (the
-    // loop dropped the future and the output on its own thread), so freeing it
+    // The cell was created by `Box::new` in `spawn` and this was its last
+    // reference. By the header's invariants the stage is `Consumed` (the loop
+    // dropped the future and the output on its own thread), so freeing it
     // here, on whichever thread dropped the last reference, runs no user code
     // of a `!Send` type.
+    // SAFETY: the last reference to a `Box`-made cell (see above).
     let cell = unsafe { Box::from_raw(ptr.cast::<TaskCell<F>>().as_ptr()) };
     debug_assert!(matches!(
         // SAFETY: we own the cell now.
