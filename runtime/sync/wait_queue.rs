@@ -25,6 +25,8 @@ pub(crate) struct WaitNode {
     notified: Cell<bool>,
     /// Set by `notify_all_numbered`: the waiter's place among those woken.
     number: Cell<usize>,
+    /// The waiter gave up before it was notified (see `WaitQueue`).
+    gone: Cell<bool>,
 }
 
 impl WaitNode {
@@ -46,9 +48,16 @@ impl WaitNode {
 }
 
 /// See the module docs.
+///
+/// A waiter that gives up is not searched for: it is marked `gone` and
+/// skipped when the queue reaches it, and `live` counts the others. So
+/// leaving is O(1) even when many waiters are cancelled at once (timeouts
+/// around `lock()` under contention); gone nodes are dropped from the front
+/// as they surface, and the queue is compacted when they outnumber the live.
 #[derive(Default)]
 pub(crate) struct WaitQueue {
     nodes: RefCell<VecDeque<Rc<WaitNode>>>,
+    live: Cell<usize>,
 }
 
 impl WaitQueue {
@@ -57,22 +66,34 @@ impl WaitQueue {
         let node = Rc::new(WaitNode::default());
         node.register(waker);
         self.nodes.borrow_mut().push_back(node.clone());
+        self.live.set(self.live.get() + 1);
         node
     }
 
+    /// `true` when no waiter is queued (gone ones do not count).
     pub(crate) fn is_empty(&self) -> bool {
-        self.nodes.borrow().is_empty()
+        self.live.get() == 0
     }
 
+    /// Waiters queued (gone ones do not count).
     pub(crate) fn len(&self) -> usize {
-        self.nodes.borrow().len()
+        self.live.get()
     }
 
     /// Notifies the first waiter; `false` if there is none.
     pub(crate) fn notify_one(&self) -> bool {
-        let node = self.nodes.borrow_mut().pop_front();
+        let node = {
+            let mut nodes = self.nodes.borrow_mut();
+            loop {
+                match nodes.pop_front() {
+                    Some(n) if n.gone.get() => continue,
+                    other => break other,
+                }
+            }
+        };
         match node {
             Some(node) => {
+                self.live.set(self.live.get() - 1);
                 notify(&node);
                 true
             }
@@ -82,19 +103,18 @@ impl WaitQueue {
 
     /// Notifies every waiter, in order.
     pub(crate) fn notify_all(&self) {
-        let nodes = std::mem::take(&mut *self.nodes.borrow_mut());
-        for node in nodes {
-            notify(&node);
-        }
+        self.notify_all_numbered();
     }
 
     /// Notifies every waiter, numbering them 0, 1, … in queue order; returns
     /// how many there were.
     pub(crate) fn notify_all_numbered(&self) -> usize {
         let nodes = std::mem::take(&mut *self.nodes.borrow_mut());
-        let n = nodes.len();
-        for (i, node) in nodes.into_iter().enumerate() {
-            node.number.set(i);
+        self.live.set(0);
+        let mut n = 0;
+        for node in nodes.into_iter().filter(|node| !node.gone.get()) {
+            node.number.set(n);
+            n += 1;
             notify(&node);
         }
         n
@@ -102,7 +122,17 @@ impl WaitQueue {
 
     /// A waiter gave up before it was notified: it leaves the queue.
     pub(crate) fn remove(&self, node: &Rc<WaitNode>) {
-        self.nodes.borrow_mut().retain(|n| !Rc::ptr_eq(n, node));
+        if node.notified.get() || node.gone.replace(true) {
+            return;
+        }
+        self.live.set(self.live.get() - 1);
+        let mut nodes = self.nodes.borrow_mut();
+        while nodes.front().is_some_and(|n| n.gone.get()) {
+            nodes.pop_front();
+        }
+        if nodes.len() > 2 * self.live.get() + 16 {
+            nodes.retain(|n| !n.gone.get());
+        }
     }
 }
 
