@@ -63,6 +63,8 @@ pub(crate) struct LoopCore {
     ready: RefCell<ReadyQueue>,
     registry: RefCell<TaskRegistry>,
     driver: RefCell<Driver>,
+    /// The driver's socket table, shared with every registration.
+    reactor: std::rc::Rc<crate::io::reactor::Reactor>,
     clock: Clock,
     timers: RefCell<TimerWheel<TimerAction>>,
     /// Reused buffer for the timers one `advance` fires.
@@ -90,6 +92,7 @@ impl LoopCore {
             shared: Arc::new(LoopShared::new(unparker)),
             ready: RefCell::default(),
             registry: RefCell::default(),
+            reactor: driver.reactor().clone(),
             driver: RefCell::new(driver),
             timers: RefCell::new(TimerWheel::new(clock.now_ns())),
             clock,
@@ -316,12 +319,13 @@ impl LoopCore {
 
     /// The socket table of this loop.
     pub(crate) fn reactor(&self) -> std::rc::Rc<crate::io::reactor::Reactor> {
-        self.driver.borrow().reactor().clone()
+        self.reactor.clone()
     }
 
-    /// The identity of this loop's socket table.
+    /// The identity of this loop's socket table (checked on every socket
+    /// operation, so kept beside the driver rather than behind its `RefCell`).
     pub(crate) fn reactor_ptr(&self) -> *const crate::io::reactor::Reactor {
-        std::rc::Rc::as_ptr(self.driver.borrow().reactor())
+        std::rc::Rc::as_ptr(&self.reactor)
     }
 
     /// Spends one unit of the current task's IO budget (see
