@@ -47,6 +47,7 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod combinators;
+mod containment;
 mod debug;
 pub mod event_loop;
 pub mod executor;

@@ -7,12 +7,12 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::context;
+use crate::containment::{contain, drop_contained};
 
 /// One scheduled callback, shared by the ready queue and its handle.
 pub(crate) struct ScheduledCallback {
@@ -31,7 +31,7 @@ impl ScheduledCallback {
     /// Marks the callback cancelled and drops the closure now.
     pub(crate) fn cancel(&self) {
         self.cancelled.set(true);
-        drop(self.f.take());
+        drop_contained("dropping a cancelled callback", self.f.take());
     }
 
     pub(crate) fn is_cancelled(&self) -> bool {
@@ -44,11 +44,7 @@ impl ScheduledCallback {
         let Some(f) = self.f.take() else {
             return false;
         };
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
-            let msg = crate::task::error::payload_message(payload.as_ref())
-                .unwrap_or("<non-string payload>");
-            eprintln!("corio: a callback panicked ({msg}); the loop goes on");
-        }
+        contain("running a callback", f);
         true
     }
 }

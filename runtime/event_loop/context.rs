@@ -68,14 +68,22 @@ impl Drop for EnterGuard {
     }
 }
 
-/// Runs `f` with `task` as the current task. `f` must not unwind (task polls
-/// and destructors run under `catch_unwind`).
+/// Runs `f` with `task` as the current task. The previous value is restored
+/// by a drop guard, so even a panic unwinding out of `f` cannot leave the
+/// thread-local pointing at a task that may be freed later.
 #[inline]
 pub(crate) fn with_current_task<R>(task: NonNull<Header>, f: impl FnOnce() -> R) -> R {
-    let previous = CURRENT_TASK.with(|c| c.replace(task.as_ptr()));
-    let out = f();
-    CURRENT_TASK.with(|c| c.set(previous));
-    out
+    let _restore = CurrentTaskGuard(CURRENT_TASK.with(|c| c.replace(task.as_ptr())));
+    f()
+}
+
+/// Puts back the current task that was set before `with_current_task`.
+struct CurrentTaskGuard(*const Header);
+
+impl Drop for CurrentTaskGuard {
+    fn drop(&mut self) {
+        CURRENT_TASK.with(|c| c.set(self.0));
+    }
 }
 
 /// The task being polled on this thread, if any.

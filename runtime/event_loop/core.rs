@@ -38,6 +38,7 @@ use super::callback::ScheduledCallback;
 use super::ready_queue::{ReadyQueue, Runnable};
 use super::shared::{LoopShared, Remote};
 use super::stats::{LoopStats, StatCounters};
+use crate::containment::{contain, drop_contained};
 use crate::debug::{self, DebugConfig};
 use crate::io::driver::Driver;
 use crate::task::harness;
@@ -202,6 +203,14 @@ impl LoopCore {
         cell
     }
 
+    /// `call_soon_threadsafe` on the loop's own thread: what other threads
+    /// injected first is taken in, then `f` joins the ready queue as a
+    /// `call_soon` would.
+    pub(crate) fn call_soon_after_injected(&self, f: Box<dyn FnOnce()>) {
+        self.drain_injected();
+        self.call_soon(f);
+    }
+
     // ----- the cycle -----
 
     /// `stop()`: let the current iteration finish, then return from `run_forever`.
@@ -310,9 +319,10 @@ impl LoopCore {
             // wait with; continuing would spin or hang silently.
             Err(e) => panic!("corio: the OS poll failed: {e}"),
         };
-        // Woken after the driver's borrow ended: a waker may be anyone's.
+        // Woken after the driver's borrow ended: a waker may be anyone's
+        // (user code, so contained).
         for waker in wake.drain(..) {
-            waker.wake();
+            contain("waking a socket's waiter", || waker.wake());
         }
         self.driver.borrow_mut().recycle(wake);
     }
@@ -440,7 +450,9 @@ impl LoopCore {
         self.timers.borrow_mut().advance(now, &mut fired);
         for timer in fired.drain(..) {
             match timer.value {
-                TimerAction::Wake(waker) => waker.wake(),
+                TimerAction::Wake(waker) => {
+                    contain("waking a timer's waiter", || waker.wake());
+                }
                 TimerAction::Callback(callback) => self.ready.borrow_mut().push_callback(callback),
             }
         }
@@ -493,6 +505,12 @@ impl LoopCore {
             self.stopping.set(false);
         }
         self.force_drop_remaining();
+        // Timers still armed (a `call_later` far ahead) are discarded, as
+        // asyncio's close does; their callbacks and wakers are user values.
+        let timers = self.timers.borrow_mut().take_all();
+        for timer in timers {
+            drop_contained("dropping a timer left at close", timer);
+        }
         // Closed first: a pool job that reaches for the loop now gets
         // `LoopClosed` (or a cancelled `RemoteTask`) instead of waiting for a
         // loop that no longer runs — then asyncio.run's
@@ -526,7 +544,7 @@ impl LoopCore {
             let next = self.ready.borrow_mut().pop();
             match next {
                 Some(Runnable::Task(task)) => harness::run_task(self, task),
-                Some(Runnable::Callback(cb)) => drop(cb),
+                Some(Runnable::Callback(cb)) => drop_contained("dropping a callback at close", cb),
                 None => break,
             }
         }

@@ -70,7 +70,10 @@ impl LoopHandle {
     }
 
     /// Schedules `f` on the loop from any thread; wakes the loop if it is
-    /// parked. Thread-safe callbacks run in the order they arrive.
+    /// parked. Thread-safe callbacks run in the order they arrive. Called on
+    /// the loop's own thread (from a task or callback), it joins the same
+    /// FIFO as [`call_soon`](crate::call_soon), behind whatever other threads
+    /// sent before it — as asyncio, where both append to one deque.
     ///
     /// # Errors
     ///
@@ -92,7 +95,14 @@ impl LoopHandle {
             return Err(LoopClosed);
         }
         let (handle, f) = ThreadsafeHandle::wrap(f);
-        self.shared.inject(Remote::Callback(f));
+        let own = Arc::as_ptr(&self.shared);
+        let on_own_thread =
+            context::with_current_core(|core| std::ptr::eq(core.shared_ptr(), own)) == Some(true);
+        if on_own_thread {
+            context::with_current_core(|core| core.call_soon_after_injected(f));
+        } else {
+            self.shared.inject(Remote::Callback(f));
+        }
         Ok(handle)
     }
 

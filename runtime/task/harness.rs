@@ -17,6 +17,7 @@ use super::raw::PollResult;
 use super::state::{Outcome, CANCEL_REQUESTED, COMPLETE, JOIN_INTEREST, SCHEDULED};
 use super::task_ref::{DoneCallbackId, TaskRef};
 use super::waker::{borrowed_waker, schedule};
+use crate::containment::{contain, drop_payload};
 use crate::debug;
 use crate::event_loop::context;
 use crate::event_loop::core::LoopCore;
@@ -106,7 +107,9 @@ fn complete(core: &LoopCore, task: NonNull<Header>, outcome: Outcome) {
     }
     // Listeners before the output is dropped: they may look at it.
     for (sink, tag) in listeners {
-        contain("a completion listener", || sink.completed(tag, task));
+        contain("telling a combinator that a task completed", || {
+            sink.completed(tag, task)
+        });
     }
     if !h.state.is(JOIN_INTEREST) && outcome == Outcome::Returned {
         // SAFETY: on the loop thread; the future is gone and nobody will read the output.
@@ -119,21 +122,16 @@ fn complete(core: &LoopCore, task: NonNull<Header>, outcome: Outcome) {
     }
     if outcome == Outcome::Panicked && !h.state.is(JOIN_INTEREST) {
         debug::report_unretrieved_panic(core.debug(), h);
+        // Nobody will read the payload: drop it here, on the loop thread and
+        // contained, rather than wherever the last reference happens to go.
+        if let Some(payload) = h.peek_cold(|c| c.panic_payload.take()).flatten() {
+            drop_payload(payload);
+        }
     }
     if !h.state.is(SCHEDULED) {
         // SAFETY: the loop's reference, given up now that the task is complete
         // and not in the ready queue (else the queue entry releases it).
         unsafe { Header::release(task) };
-    }
-}
-
-/// Runs user code reached from `complete` (an output's `Drop`, a waker, a
-/// `Fallible` impl) so that a panic there is reported and contained: the rest
-/// of `complete` — the bookkeeping that releases the task — must still run.
-fn contain(what: &str, f: impl FnOnce()) {
-    if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-        let msg = super::error::payload_message(payload.as_ref()).unwrap_or("<non-string payload>");
-        eprintln!("corio: a panic while {what} ({msg}); the loop goes on");
     }
 }
 

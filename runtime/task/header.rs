@@ -14,7 +14,7 @@
 //! | `shared`     | 8     | lets a waker on any thread find the task's loop      |
 //! | `cold`       | 8     | pointer to [`TaskCold`], null until needed           |
 //! | `spawned_at` | 8     | introspection must name every task's spawn site      |
-//! | `refs`       | 4     | atomic reference count (+ one `REMOTE_QUEUED` bit)   |
+//! | `refs`       | 4     | atomic reference count (+ one `REMOTE_QUEUED` bit, `refs.rs`) |
 //! | `state`      | 4     | flags and poll count, loop thread only               |
 //! | `id`         | 4     | the task id, unique within its loop                  |
 //! | `slot`       | 4     | index in the loop's registry, for O(1) removal       |
@@ -35,19 +35,13 @@
 use std::cell::Cell;
 use std::panic::Location;
 use std::ptr::NonNull;
-use std::sync::atomic::{fence, AtomicU32, Ordering};
 use std::sync::Arc;
 
 use super::cold::TaskCold;
 use super::raw::TaskVTable;
+use super::refs::TaskRefs;
 use super::state::State;
 use crate::event_loop::shared::LoopShared;
-
-/// The low 31 bits of `refs`: the reference count.
-const COUNT_MASK: u32 = u32::MAX >> 1;
-/// The top bit of `refs`: an entry for this task sits in the injection queue, so
-/// a second wake from another thread need not push another.
-const REMOTE_QUEUED: u32 = 1 << 31;
 
 /// The type-erased head of a task allocation. See the module docs.
 pub(crate) struct Header {
@@ -55,7 +49,7 @@ pub(crate) struct Header {
     pub(crate) shared: Arc<LoopShared>,
     pub(crate) cold: Cell<Option<Box<TaskCold>>>,
     pub(crate) spawned_at: &'static Location<'static>,
-    refs: AtomicU32,
+    refs: TaskRefs,
     pub(crate) state: State,
     pub(crate) id: u32,
     pub(crate) slot: Cell<u32>,
@@ -75,7 +69,7 @@ impl Header {
             shared,
             cold: Cell::new(name.map(TaskCold::named)),
             spawned_at,
-            refs: AtomicU32::new(2),
+            refs: TaskRefs::new(2),
             state: State::new_spawned(),
             id,
             slot: Cell::new(0),
@@ -85,12 +79,7 @@ impl Header {
     /// Adds a reference (a cloned waker, a `TaskRef`).
     #[inline]
     pub(crate) fn retain(&self) {
-        // Relaxed is enough to count up: the caller already holds a reference,
-        // so the allocation cannot go away concurrently (as in `Arc::clone`).
-        let prev = self.refs.fetch_add(1, Ordering::Relaxed);
-        if prev & COUNT_MASK == COUNT_MASK {
-            std::process::abort();
-        }
+        self.refs.retain();
     }
 
     /// Drops one reference; frees the allocation when it was the last.
@@ -103,45 +92,23 @@ impl Header {
     pub(crate) unsafe fn release(this: NonNull<Header>) {
         // SAFETY: the caller owns a reference, so the header is alive.
         let header = unsafe { this.as_ref() };
-        let prev = header.refs.fetch_sub(1, Ordering::Release);
-        if prev & COUNT_MASK == 1 {
-            // Pairs with the Release above in every other owner, so that their
-            // last uses of the task happen before the memory is freed.
-            fence(Ordering::Acquire);
+        if header.refs.release() {
             // SAFETY: that was the last reference; nobody else can reach the task.
             unsafe { (header.vtable.dealloc)(this) };
         }
     }
 
     /// For a wake from another thread: takes a reference for an injection-queue
-    /// entry and returns `true`, or returns `false` when an entry is already queued.
+    /// entry and returns `true`, or returns `false` when an entry is already
+    /// queued (see `refs.rs` for why that answer still costs a write).
     pub(crate) fn retain_for_injection(&self) -> bool {
-        let mut cur = self.refs.load(Ordering::Relaxed);
-        loop {
-            if cur & REMOTE_QUEUED != 0 {
-                return false;
-            }
-            if cur & COUNT_MASK == COUNT_MASK {
-                std::process::abort();
-            }
-            match self.refs.compare_exchange_weak(
-                cur,
-                (cur + 1) | REMOTE_QUEUED,
-                Ordering::AcqRel,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return true,
-                Err(seen) => cur = seen,
-            }
-        }
+        self.refs.retain_for_injection()
     }
 
     /// The loop took this task's entry out of the injection queue: the next wake
     /// from another thread must queue it again.
     pub(crate) fn clear_injected(&self) {
-        // AcqRel: whatever the waking thread wrote before its wake is visible
-        // to the poll that follows this.
-        self.refs.fetch_and(!REMOTE_QUEUED, Ordering::AcqRel);
+        self.refs.clear_injected();
     }
 
     /// Runs `f` on the cold part, creating it if absent. `f` must not call user

@@ -13,6 +13,8 @@ use super::harness;
 use super::header::Header;
 use super::state::{Outcome, COMPLETE, RESULT_TAKEN};
 use super::task_ref::{DoneCallbackId, TaskId, TaskRef};
+use crate::containment::{contain, drop_contained, drop_payload};
+use crate::event_loop::context;
 
 /// A spawned task: asyncio's `Task`, tokio's `JoinHandle`.
 ///
@@ -210,8 +212,11 @@ impl<T> Task<T> {
             let at = c.done_callbacks.iter().position(|(i, _)| *i == id.0)?;
             Some(c.done_callbacks.remove(at))
         });
+        let removed = removed.flatten();
+        let count = usize::from(removed.is_some());
         // Dropped here, outside the cold part: its destructor is user code.
-        usize::from(removed.flatten().is_some())
+        drop_contained("dropping a removed done-callback", removed);
+        count
     }
 
     /// A type-erased reference to this task, as `current_task` and `all_tasks` give.
@@ -235,6 +240,7 @@ impl<T> Future for Task<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let h = self.header();
         let Some(outcome) = h.state.outcome() else {
+            check_awaited_on_own_loop(h);
             let current = h.peek_cold(|c| c.join_waker.as_ref().map(|w| w.will_wake(cx.waker())));
             if current.flatten() != Some(true) {
                 // Cloned outside the cold part's take/put window: a foreign
@@ -273,17 +279,52 @@ impl<T> Future for Task<T> {
     }
 }
 
+/// A pending task can only make progress while its own loop runs, and only
+/// that loop's thread may poll it: awaiting it anywhere else would hang
+/// silently. asyncio raises "attached to a different loop"; corio panics in
+/// the awaiting task with the same message.
+fn check_awaited_on_own_loop(h: &Header) {
+    let own = context::with_current_core(|core| std::ptr::eq(core.shared_ptr(), &*h.shared));
+    if own != Some(true) {
+        let place = if own.is_some() {
+            "on a different corio loop"
+        } else {
+            "outside any running corio loop"
+        };
+        panic!(
+            "`Task` {} is attached to a different loop: it was awaited {place}, where it can              never finish; await a task on the loop that spawned it (use LoopHandle::spawn              and RemoteTask to wait across loops or threads)",
+            h.name()
+        );
+    }
+}
+
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
         let h = self.header();
         h.state.drop_join_interest();
         let waker = h.peek_cold(|c| c.join_waker.take()).flatten();
-        drop(waker);
-        if h.state.outcome() == Some(Outcome::Returned) && !h.state.is(RESULT_TAKEN) {
-            h.state.transition_to_result_taken();
-            // SAFETY: on the task's thread; the future is gone (complete), so the
-            // stage is `Finished` and nobody else reads it.
-            unsafe { (h.vtable.drop_output)(self.raw) };
+        // Every value dropped below is user code and may panic; contained, so
+        // that the handle's reference is released whatever happens.
+        drop_contained("dropping a task's join waker", waker);
+        if !h.state.is(RESULT_TAKEN) {
+            match h.state.outcome() {
+                Some(Outcome::Returned) => {
+                    h.state.transition_to_result_taken();
+                    contain("dropping a task's unread output", || {
+                        // SAFETY: on the task's thread; the future is gone
+                        // (complete), so the stage is `Finished` and nobody
+                        // else reads it.
+                        unsafe { (h.vtable.drop_output)(self.raw) }
+                    });
+                }
+                Some(Outcome::Panicked) => {
+                    h.state.transition_to_result_taken();
+                    if let Some(payload) = h.peek_cold(|c| c.panic_payload.take()).flatten() {
+                        drop_payload(payload);
+                    }
+                }
+                Some(Outcome::Cancelled) | None => {}
+            }
         }
         // SAFETY: the handle owned this reference.
         unsafe { Header::release(self.raw) };

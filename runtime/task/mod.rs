@@ -21,6 +21,7 @@ pub(crate) mod header;
 pub(crate) mod introspect;
 pub(crate) mod join;
 pub(crate) mod raw;
+pub(crate) mod refs;
 pub(crate) mod registry;
 pub(crate) mod state;
 pub(crate) mod task_ref;

@@ -11,12 +11,12 @@
 use std::any::Any;
 use std::cell::UnsafeCell;
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::{self, NonNull};
 use std::task::{Context, Poll};
 
 use super::header::Header;
+use crate::containment::{self, catch};
 
 /// What the loop learns from one poll of a task.
 pub(crate) enum PollResult {
@@ -94,7 +94,7 @@ fn drop_stage_in_place<F: Future>(stage: &mut Stage<F>) -> Option<Box<dyn Any + 
     // SAFETY: `slot` is valid; after `drop_in_place` the value is dead (even if
     // a destructor panicked, unwinding drop glue finished the other fields), and
     // we overwrite it with `ptr::write`, which does not drop the old value.
-    let panicked = catch_unwind(AssertUnwindSafe(|| unsafe { ptr::drop_in_place(slot) })).err();
+    let panicked = catch(|| unsafe { ptr::drop_in_place(slot) }).err();
     // SAFETY: see above.
     unsafe { ptr::write(slot, Stage::Consumed) };
     panicked
@@ -111,17 +111,31 @@ unsafe fn poll<F: Future>(ptr: NonNull<Header>, cx: &mut Context<'_>) -> PollRes
     // SAFETY: the future lives inside a heap cell that never moves until it is
     // dropped in place, so it is pinned.
     let fut = unsafe { Pin::new_unchecked(fut) };
-    match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+    match catch(|| fut.poll(cx)) {
         Ok(Poll::Pending) => PollResult::Pending,
         Ok(Poll::Ready(output)) => match drop_stage_in_place(stage) {
             None => {
                 *stage = Stage::Finished(output);
                 PollResult::Returned
             }
-            Some(payload) => PollResult::Panicked(payload),
+            Some(payload) => {
+                // The future's destructor panicked after it returned: the task
+                // ends `Panicked`, and the output nobody can read is dropped —
+                // its destructor is user code too.
+                containment::drop_contained(
+                    "dropping the output of a task whose future panicked",
+                    output,
+                );
+                PollResult::Panicked(payload)
+            }
         },
         Err(payload) => {
-            drop_stage_in_place(stage);
+            // The future panicked, then its destructor panicked as well: the
+            // first panic is the task's outcome, the second is reported.
+            if let Some(second) = drop_stage_in_place(stage) {
+                containment::report("dropping a task's future after it panicked", &second);
+                containment::drop_payload(second);
+            }
             PollResult::Panicked(payload)
         }
     }

@@ -185,6 +185,17 @@ impl<T> TimerWheel<T> {
         Some(entry.value)
     }
 
+    /// Removes every timer and returns their values (the loop drops them one
+    /// by one at close, each destructor contained).
+    pub(crate) fn take_all(&mut self) -> Vec<T> {
+        self.handles.clear();
+        self.occupied = [0; LEVELS];
+        self.lists
+            .iter_mut()
+            .flat_map(|list| list.drain(..).map(|entry| entry.value))
+            .collect()
+    }
+
     /// `true` if a timer inserted for `deadline` while that deadline was still
     /// ahead of the wheel has fired. Such a timer never waits in the due list
     /// (its tick was after `elapsed`), so it has fired exactly when its tick is
