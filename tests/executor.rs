@@ -1080,3 +1080,29 @@ fn shutdown_wait_from_a_worker_waits_for_the_other_workers() {
         pool.shutdown(true, false);
     });
 }
+
+#[test]
+fn closing_the_loop_cancels_the_queued_jobs_of_its_pending_tasks() {
+    guarded(|| {
+        let pool = ThreadPoolExecutor::new(1);
+        let (tx, rx) = leash();
+        let busy = pool.submit(move || wait_release(&rx)).unwrap();
+        wait_until("the busy job runs", || busy.running());
+        let ran = Arc::new(AtomicBool::new(false));
+        let (r, p) = (ran.clone(), pool.clone());
+        corio::run(async move {
+            let _pending = spawn(async move {
+                run_in_executor(Some(&p), move || r.store(true, Ordering::SeqCst)).await
+            });
+            yield_now().await; // the task submits its job, which queues
+        });
+        // run() cancelled the pending task on its way out, and with it the job.
+        tx.send(()).unwrap();
+        assert!(busy.result(Some(PATIENCE)).unwrap());
+        pool.shutdown(true, false);
+        assert!(
+            !ran.load(Ordering::SeqCst),
+            "the job of a cancelled task never runs"
+        );
+    });
+}
