@@ -641,16 +641,468 @@ fn executor_two_submits_with_one_idle_worker_run_concurrently() {
 fn closing_the_loop_does_not_wait_forever_for_a_pool_job_that_needs_the_loop() {
     use std::sync::mpsc;
     let (tx, rx) = mpsc::channel();
+    let (started_tx, started_rx) = mpsc::channel();
     corio::run(async move {
         let handle = corio::LoopHandle::current();
         let _job = corio::spawn(corio::to_thread(move || {
+            started_tx.send(()).unwrap();
             std::thread::sleep(std::time::Duration::from_millis(100));
             // The loop is closing by now: this must not hang.
             let outcome = handle.spawn(async { 1 }).wait();
             tx.send(outcome.is_err()).unwrap();
         }));
         corio::yield_now().await;
-        corio::yield_now().await;
+        // The job must have started: a job still queued when its task is
+        // cancelled at close would be cancelled with it, and never run.
+        started_rx.recv_timeout(PATIENCE).unwrap();
     });
     assert!(rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap());
+}
+
+// ----- user code that panics outside the job (issue 10, section 2) -----
+
+/// A value whose `Drop` panics: `chain` more times, each panic's payload
+/// being another `Bomb` one link shorter. Counts every drop, so a test can
+/// check each link was dropped exactly once (nothing leaked, nothing freed
+/// twice).
+#[derive(Debug)]
+struct Bomb {
+    drops: Arc<AtomicUsize>,
+    chain: usize,
+}
+
+impl Bomb {
+    fn new(drops: &Arc<AtomicUsize>, chain: usize) -> Bomb {
+        Bomb {
+            drops: drops.clone(),
+            chain,
+        }
+    }
+}
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+        if self.chain > 0 {
+            std::panic::panic_any(Bomb::new(&self.drops, self.chain - 1));
+        }
+    }
+}
+
+/// The thread name of the pool's single worker, after one more job: proves
+/// the worker survived and still serves jobs.
+fn next_job_thread(pool: &ThreadPoolExecutor) -> String {
+    pool.submit(thread_name)
+        .unwrap()
+        .result(Some(PATIENCE))
+        .expect("the pool no longer runs jobs: its worker died")
+}
+
+#[test]
+fn panicking_done_callback_does_not_kill_worker() {
+    guarded(|| {
+        let pool = ThreadPoolExecutor::new(1);
+        let (tx, rx) = leash();
+        let f = pool.submit(move || wait_release(&rx).then_some(1)).unwrap();
+        let (seen_tx, seen_rx) = channel();
+        let before = seen_tx.clone();
+        f.add_done_callback(move |_| before.send("before").unwrap());
+        f.add_done_callback(|_| panic!("boom in a done-callback"));
+        let drops = Arc::new(AtomicUsize::new(0));
+        let bomb_drops = drops.clone();
+        f.add_done_callback(move |_| std::panic::panic_any(Bomb::new(&bomb_drops, 2)));
+        f.add_done_callback(move |_| seen_tx.send("after").unwrap());
+        tx.send(()).unwrap();
+        assert_eq!(seen_rx.recv_timeout(PATIENCE), Ok("before"));
+        assert_eq!(
+            seen_rx.recv_timeout(PATIENCE),
+            Ok("after"),
+            "the callbacks after the panicking ones still run"
+        );
+        assert_eq!(f.result(Some(PATIENCE)).unwrap(), Some(1));
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            3,
+            "the panicking payload, and the payload of its own panic, each dropped once"
+        );
+        for _ in 0..3 {
+            assert_eq!(
+                next_job_thread(&pool),
+                "corio-pool-0",
+                "the same worker lives on"
+            );
+        }
+        // The worker count is right: shutdown(wait) sees the worker leave.
+        pool.shutdown(true, false);
+    });
+}
+
+#[test]
+fn cancel_with_panicking_callback_does_not_panic_caller() {
+    guarded(|| {
+        let pool = ThreadPoolExecutor::new(1);
+        let (tx, rx) = leash();
+        let busy = pool.submit(move || wait_release(&rx)).unwrap();
+        wait_until("the busy job runs", || busy.running());
+        let later_ran = Arc::new(AtomicUsize::new(0));
+
+        // cancel()
+        let queued = pool.submit(|| "never").unwrap();
+        queued.add_done_callback(|_| panic!("boom in a callback run by cancel"));
+        let l = later_ran.clone();
+        queued.add_done_callback(move |_| {
+            l.fetch_add(1, Ordering::SeqCst);
+        });
+        assert!(queued.cancel(), "cancel returns normally");
+        assert_eq!(later_ran.load(Ordering::SeqCst), 1);
+
+        // add_done_callback on a future already done runs here, contained.
+        queued.add_done_callback(|_| panic!("boom in a callback run at once"));
+        let l = later_ran.clone();
+        queued.add_done_callback(move |_| {
+            l.fetch_add(1, Ordering::SeqCst);
+        });
+        assert_eq!(later_ran.load(Ordering::SeqCst), 2);
+
+        // shutdown(cancel_futures = true)
+        let drops = Arc::new(AtomicUsize::new(0));
+        let queued: Vec<_> = (0..3)
+            .map(|_| {
+                let f = pool.submit(|| ()).unwrap();
+                let d = drops.clone();
+                f.add_done_callback(move |_| std::panic::panic_any(Bomb::new(&d, 1)));
+                let l = later_ran.clone();
+                f.add_done_callback(move |_| {
+                    l.fetch_add(1, Ordering::SeqCst);
+                });
+                f
+            })
+            .collect();
+        pool.shutdown(false, true);
+        assert!(queued.iter().all(PoolFuture::cancelled));
+        assert_eq!(
+            later_ran.load(Ordering::SeqCst),
+            5,
+            "every later callback ran"
+        );
+        assert_eq!(drops.load(Ordering::SeqCst), 6, "each payload dropped once");
+        tx.send(()).unwrap();
+        assert!(busy.result(Some(PATIENCE)).unwrap());
+        pool.shutdown(true, false);
+    });
+}
+
+#[test]
+fn cancelled_job_closure_with_panicking_drop_is_contained() {
+    guarded(|| {
+        let pool = ThreadPoolExecutor::new(1);
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = leash();
+        let busy = pool.submit(move || wait_release(&rx)).unwrap();
+        wait_until("the busy job runs", || busy.running());
+        // Cancelled by cancel(): the closure is dropped later, by the worker
+        // that finds it cancelled.
+        let bomb = Bomb::new(&drops, 1);
+        let by_cancel = pool.submit(move || drop(bomb)).unwrap();
+        assert!(by_cancel.cancel());
+        // Cancelled by shutdown: the closure is dropped by the caller.
+        let bomb = Bomb::new(&drops, 1);
+        let by_shutdown = pool.submit(move || drop(bomb)).unwrap();
+        pool.shutdown(false, true);
+        assert!(by_shutdown.cancelled());
+        tx.send(()).unwrap();
+        assert!(busy.result(Some(PATIENCE)).unwrap());
+        pool.shutdown(true, false);
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            4,
+            "each closure and payload dropped once"
+        );
+    });
+}
+
+#[test]
+fn job_panic_payload_with_panicking_drop_is_contained() {
+    guarded(|| {
+        let pool = ThreadPoolExecutor::new(1);
+        let drops = Arc::new(AtomicUsize::new(0));
+
+        // The worker drops the last handle: the payload is dropped there.
+        let (tx, rx) = leash();
+        let d = drops.clone();
+        let f = pool
+            .submit(move || -> () {
+                wait_release(&rx);
+                std::panic::panic_any(Bomb::new(&d, 2))
+            })
+            .unwrap();
+        drop(f);
+        tx.send(()).unwrap();
+        assert_eq!(
+            next_job_thread(&pool),
+            "corio-pool-0",
+            "the worker survived"
+        );
+        assert_eq!(drops.load(Ordering::SeqCst), 3);
+
+        // This thread drops the last handle, unread.
+        let d = drops.clone();
+        let f = pool
+            .submit(move || -> () { std::panic::panic_any(Bomb::new(&d, 2)) })
+            .unwrap();
+        wait_until("the job is done", || f.done());
+        drop(f);
+        pool.shutdown(true, false);
+        assert_eq!(drops.load(Ordering::SeqCst), 6);
+    });
+}
+
+#[test]
+fn unread_job_output_with_panicking_drop_is_contained() {
+    guarded(|| {
+        let pool = ThreadPoolExecutor::new(1);
+        let drops = Arc::new(AtomicUsize::new(0));
+
+        let (tx, rx) = leash();
+        let d = drops.clone();
+        let f = pool
+            .submit(move || {
+                wait_release(&rx);
+                Bomb::new(&d, 1)
+            })
+            .unwrap();
+        drop(f);
+        tx.send(()).unwrap();
+        assert_eq!(
+            next_job_thread(&pool),
+            "corio-pool-0",
+            "the worker survived"
+        );
+        assert_eq!(drops.load(Ordering::SeqCst), 2);
+
+        let d = drops.clone();
+        let f = pool.submit(move || Bomb::new(&d, 1)).unwrap();
+        wait_until("the job is done", || f.done());
+        drop(f);
+        pool.shutdown(true, false);
+        assert_eq!(drops.load(Ordering::SeqCst), 4);
+    });
+}
+
+// ----- cancelling the task that awaits a job (issue 10, section 2) -----
+
+#[test]
+fn dropped_to_thread_cancels_unstarted_job() {
+    guarded(|| {
+        let ran = Arc::new(AtomicBool::new(false));
+        let r = ran.clone();
+        corio::run(async move {
+            // Occupy every worker of the default pool, so the next job queues.
+            let workers = corio::executor::default_max_workers();
+            let gate = Arc::new((Mutex::new(false), Condvar::new()));
+            let (started_tx, started_rx) = channel();
+            let blockers: Vec<_> = (0..workers)
+                .map(|_| {
+                    let (gate, started_tx) = (gate.clone(), started_tx.clone());
+                    spawn(to_thread(move || {
+                        started_tx.send(()).unwrap();
+                        let (open, cv) = &*gate;
+                        let guard = open.lock().unwrap();
+                        drop(
+                            cv.wait_timeout_while(guard, PATIENCE, |open| !*open)
+                                .unwrap(),
+                        );
+                    }))
+                })
+                .collect();
+            yield_now().await; // the blockers submit their jobs
+            for _ in 0..workers {
+                // Blocking the loop is fine here: the jobs run on the pool.
+                started_rx.recv_timeout(PATIENCE).unwrap();
+            }
+            let victim = spawn(to_thread(move || r.store(true, Ordering::SeqCst)));
+            yield_now().await; // the victim submits its job, which queues
+            assert!(victim.cancel());
+            assert!(victim.await.unwrap_err().is_cancelled());
+            {
+                let (open, cv) = &*gate;
+                *open.lock().unwrap() = true;
+                cv.notify_all();
+            }
+            for b in blockers {
+                b.await.unwrap().unwrap();
+            }
+        });
+        // run() shut the default pool down and waited for it: had the job not
+        // been cancelled, it would have run by now.
+        assert!(!ran.load(Ordering::SeqCst), "the cancelled job never runs");
+    });
+}
+
+#[test]
+fn run_in_executor_timed_out_before_start_cancels_the_job() {
+    guarded(|| {
+        let pool = ThreadPoolExecutor::new(1);
+        let (tx, rx) = leash();
+        let busy = pool.submit(move || wait_release(&rx)).unwrap();
+        let ran = Arc::new(AtomicBool::new(false));
+        let r = ran.clone();
+        let p = pool.clone();
+        let outcome = corio::run(async move {
+            corio::wait_for(
+                run_in_executor(Some(&p), move || r.store(true, Ordering::SeqCst)),
+                Duration::from_millis(20),
+            )
+            .await
+        });
+        assert!(outcome.is_err(), "timed out: the job could not start");
+        tx.send(()).unwrap();
+        assert!(busy.result(Some(PATIENCE)).unwrap());
+        pool.shutdown(true, false);
+        assert!(!ran.load(Ordering::SeqCst), "the abandoned job never runs");
+    });
+}
+
+#[test]
+fn cancelled_run_in_executor_lets_a_started_job_finish_and_drops_its_result() {
+    guarded(|| {
+        let pool = ThreadPoolExecutor::new(1);
+        let finished = Arc::new(AtomicBool::new(false));
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (started_tx, started_rx) = channel();
+        let (tx, rx) = leash();
+        let (f, d, p) = (finished.clone(), drops.clone(), pool.clone());
+        corio::run(async move {
+            let task = spawn(async move {
+                run_in_executor(Some(&p), move || {
+                    started_tx.send(()).unwrap();
+                    wait_release(&rx);
+                    f.store(true, Ordering::SeqCst);
+                    Bomb::new(&d, 0)
+                })
+                .await
+            });
+            yield_now().await; // the task submits the job
+            started_rx.recv_timeout(PATIENCE).unwrap();
+            assert!(task.cancel());
+            assert!(task.await.unwrap_err().is_cancelled());
+        });
+        assert!(!finished.load(Ordering::SeqCst), "still running");
+        tx.send(()).unwrap();
+        pool.shutdown(true, false);
+        assert!(
+            finished.load(Ordering::SeqCst),
+            "a started job runs to completion"
+        );
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            1,
+            "its result is dropped, once"
+        );
+    });
+}
+
+// ----- shutdown(wait) from several callers (issue 10, section 2) -----
+
+#[test]
+fn every_shutdown_wait_caller_waits_for_workers() {
+    guarded(|| {
+        const WORKERS: usize = 2;
+        const CALLERS: usize = 3;
+        let pool = ThreadPoolExecutor::new(WORKERS);
+        let finished = Arc::new(AtomicUsize::new(0));
+        let (txs, rxs): (Vec<_>, Vec<_>) = (0..WORKERS).map(|_| leash()).unzip();
+        let (started_tx, started_rx) = channel();
+        for rx in rxs {
+            let (finished, started_tx) = (finished.clone(), started_tx.clone());
+            pool.submit(move || {
+                started_tx.send(()).unwrap();
+                wait_release(&rx);
+                finished.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap();
+        }
+        for _ in 0..WORKERS {
+            started_rx.recv_timeout(PATIENCE).unwrap();
+        }
+        let callers: Vec<_> = (0..CALLERS)
+            .map(|_| {
+                let (pool, finished) = (pool.clone(), finished.clone());
+                thread::spawn(move || {
+                    pool.shutdown(true, false);
+                    finished.load(Ordering::SeqCst)
+                })
+            })
+            .collect();
+        // Give every caller the time to reach shutdown and (wrongly) return.
+        thread::sleep(Duration::from_millis(100));
+        for tx in txs {
+            tx.send(()).unwrap();
+        }
+        for caller in callers {
+            assert_eq!(
+                caller.join().unwrap(),
+                WORKERS,
+                "a shutdown(wait) caller returned before the workers finished"
+            );
+        }
+    });
+}
+
+#[test]
+fn shutdown_wait_from_a_worker_waits_for_the_other_workers() {
+    guarded(|| {
+        let pool = ThreadPoolExecutor::new(2);
+        let other_finished = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = leash();
+        let (started_tx, started_rx) = channel();
+        let o = other_finished.clone();
+        pool.submit(move || {
+            started_tx.send(()).unwrap();
+            wait_release(&rx);
+            o.store(true, Ordering::SeqCst);
+        })
+        .unwrap();
+        started_rx.recv_timeout(PATIENCE).unwrap();
+        let (p, o) = (pool.clone(), other_finished.clone());
+        let shutting = pool
+            .submit(move || {
+                p.shutdown(true, false); // on a worker: must not wait for itself
+                o.load(Ordering::SeqCst)
+            })
+            .unwrap();
+        thread::sleep(Duration::from_millis(50));
+        tx.send(()).unwrap();
+        assert!(
+            shutting.result(Some(PATIENCE)).unwrap(),
+            "the worker's shutdown(wait) returned before the other worker finished"
+        );
+        pool.shutdown(true, false);
+    });
+}
+
+#[test]
+fn closing_the_loop_cancels_the_queued_jobs_of_its_pending_tasks() {
+    guarded(|| {
+        let pool = ThreadPoolExecutor::new(1);
+        let (tx, rx) = leash();
+        let busy = pool.submit(move || wait_release(&rx)).unwrap();
+        wait_until("the busy job runs", || busy.running());
+        let ran = Arc::new(AtomicBool::new(false));
+        let (r, p) = (ran.clone(), pool.clone());
+        corio::run(async move {
+            let _pending = spawn(async move {
+                run_in_executor(Some(&p), move || r.store(true, Ordering::SeqCst)).await
+            });
+            yield_now().await; // the task submits its job, which queues
+        });
+        // run() cancelled the pending task on its way out, and with it the job.
+        tx.send(()).unwrap();
+        assert!(busy.result(Some(PATIENCE)).unwrap());
+        pool.shutdown(true, false);
+        assert!(
+            !ran.load(Ordering::SeqCst),
+            "the job of a cancelled task never runs"
+        );
+    });
 }

@@ -8,6 +8,12 @@
 //! the worker wakes every async waiter (a corio task is woken through its
 //! loop's injection queue — the thread-safe path), notifies blocked threads,
 //! and runs the done-callbacks on its own thread, as `concurrent.futures` does.
+//!
+//! Wakes, done-callbacks and the drop of what the cell still holds when the
+//! last handle goes (an unread result, a panic payload) are user code: each
+//! runs under [`contain`], so a panicking callback is reported, the callbacks
+//! after it still run, and neither the worker nor a thread calling
+//! [`PoolFuture::cancel`] unwinds.
 
 use std::any::Any;
 use std::fmt;
@@ -16,6 +22,8 @@ use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
+
+use super::containment::{contain, drop_contained};
 
 /// Why a [`PoolFuture`] has no value.
 pub enum ExecutorError {
@@ -165,13 +173,20 @@ impl<T> PoolFuture<T> {
             )
         };
         self.cell.done.notify_all();
-        for w in wakers {
-            w.wake();
+        for waker in wakers {
+            contain("waking a task that awaits a pool job", || waker.wake());
         }
-        for cb in callbacks {
-            cb(self);
+        for callback in callbacks {
+            self.run_done_callback(callback);
         }
         true
+    }
+
+    /// Runs one done-callback; a panic is reported and contained, so the
+    /// callbacks after it still run and the thread that settled the job (a
+    /// worker, or a caller of `cancel`) goes on.
+    fn run_done_callback(&self, callback: DoneCallback<T>) {
+        contain("calling a pool future's done-callback", || callback(self));
     }
 
     /// Cancels the job if it has not started (`concurrent.futures`' `cancel`);
@@ -230,6 +245,10 @@ impl<T> PoolFuture<T> {
     /// Runs `callback` when the job is done — on the thread that finished it,
     /// or on this thread at once if it is already done.
     ///
+    /// A panicking callback is reported on stderr and contained (as
+    /// `concurrent.futures` logs "exception calling callback"): the other
+    /// callbacks still run, and the worker goes on to its next job.
+    ///
     /// ```
     /// let pool = corio::executor::ThreadPoolExecutor::new(1);
     /// let f = pool.submit(|| 1).unwrap();
@@ -245,7 +264,7 @@ impl<T> PoolFuture<T> {
                 return;
             }
         }
-        callback(self);
+        self.run_done_callback(Box::new(callback));
     }
 
     /// Blocks this thread until the job is done (or `timeout` passes) and takes
@@ -298,6 +317,22 @@ fn take<T>(stage: &mut Stage<T>) -> Result<T, ExecutorError> {
         }
         Stage::Taken => Err(ExecutorError::AlreadyTaken),
         Stage::Pending | Stage::Running => unreachable!("taken only when done"),
+    }
+}
+
+/// The last handle is gone (the submitter's clones and the worker's): what the
+/// cell still holds — a result nobody read, a panic payload, wakers, callbacks
+/// of a job that never settled — is user code to drop, so it is dropped under
+/// containment, wherever that last handle happened to be dropped.
+impl<T> Drop for Cell<T> {
+    fn drop(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        let stage = std::mem::replace(&mut state.stage, Stage::Taken);
+        drop_contained("dropping a pool job's unread result", stage);
+        let wakers = std::mem::take(&mut state.wakers);
+        drop_contained("dropping the wakers of a pool future", wakers);
+        let callbacks = std::mem::take(&mut state.callbacks);
+        drop_contained("dropping the done-callbacks of a pool future", callbacks);
     }
 }
 

@@ -9,6 +9,8 @@
 //! injection queue and, if the loop is parked, one eventfd write.
 
 mod as_completed;
+mod cancel_on_drop;
+mod containment;
 mod future;
 mod pool;
 
@@ -17,6 +19,7 @@ pub use future::{ExecutorError, PoolFuture};
 pub use pool::ThreadPoolExecutor;
 
 use crate::event_loop::context;
+use cancel_on_drop::CancelOnDrop;
 
 /// The default pool's size, as asyncio: `min(32, cpus + 4)`.
 ///
@@ -34,6 +37,11 @@ pub fn default_max_workers() -> usize {
 /// `loop.run_in_executor(executor, fn)`.
 ///
 /// A panicking job is an [`ExecutorError::Panicked`] here, not a dead worker.
+///
+/// Cancelling the awaiting task (dropping this future) cancels the job if it
+/// has not started yet, as asyncio's `wrap_future` does: it never runs. A job
+/// already running cannot be stopped; it runs to completion and its result
+/// is dropped.
 ///
 /// # Panics
 ///
@@ -58,10 +66,13 @@ where
         None => context::with_current_core(|core| core.default_executor().submit(job))
             .expect("run_in_executor(None, ..) needs a running corio loop for its default pool"),
     };
-    submitted?.await
+    CancelOnDrop::new(submitted?).await
 }
 
 /// Runs `job` on the loop's default pool: asyncio's `to_thread`.
+///
+/// As with [`run_in_executor`], cancelling the awaiting task cancels the job
+/// if it has not started.
 ///
 /// # Panics
 ///

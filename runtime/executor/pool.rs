@@ -7,19 +7,34 @@
 //! job, runs it under `catch_unwind` (a panic becomes the job's error; the
 //! worker lives on), settles its [`PoolFuture`], and takes the next. After
 //! `shutdown`, workers finish the queue and exit.
+//!
+//! No user code can end a worker: the job runs under `catch_unwind`, and the
+//! rest — done-callbacks, wakes, dropping a cancelled job's closure or an
+//! unread result — runs under [`contain`](super::containment). The same holds
+//! for a thread calling `shutdown(cancel_futures = true)`, which settles the
+//! cancelled futures and so runs their callbacks.
+//!
+//! `shutdown(wait = true)` may be called by several threads at once, and each
+//! returns only when every worker has left: the worker count is decremented
+//! by each worker on its way out, and every waiting caller watches it reach
+//! zero (one if the caller is itself a worker — a job that shuts its own pool
+//! down waits for the others, not for itself). Whichever caller takes the
+//! threads' handles also joins them.
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
+use std::thread::{JoinHandle, ThreadId};
 
+use super::containment::drop_contained;
 use super::future::{ExecutorError, PoolFuture};
 
 /// A job on the queue: runs and settles its future, or cancels it.
 trait Job: Send {
     fn run(self: Box<Self>);
-    fn cancel(&self);
+    /// Cancels the future and drops the closure unrun.
+    fn cancel(self: Box<Self>);
 }
 
 struct TypedJob<T, F> {
@@ -30,29 +45,39 @@ struct TypedJob<T, F> {
 impl<T: Send + 'static, F: FnOnce() -> T + Send> Job for TypedJob<T, F> {
     fn run(self: Box<Self>) {
         if !self.future.start() {
-            return; // cancelled while queued
+            // Cancelled while queued: the closure's captures are user values.
+            drop_contained("dropping a cancelled pool job", self);
+            return;
         }
         let outcome = catch_unwind(AssertUnwindSafe(self.f));
         self.future.finish(outcome);
     }
 
-    fn cancel(&self) {
+    fn cancel(self: Box<Self>) {
         self.future.cancel();
+        drop_contained("dropping a cancelled pool job", self);
     }
 }
 
 struct Shared {
     state: Mutex<PoolState>,
+    /// Signalled when a job is queued or the pool shuts down.
     work: Condvar,
+    /// Signalled when a worker exits.
+    exited: Condvar,
     max_workers: usize,
 }
 
 struct PoolState {
     queue: VecDeque<Box<dyn Job>>,
+    /// Workers started and not yet exited.
     workers: usize,
     idle: usize,
     shut_down: bool,
+    /// Handles of started workers that no `shutdown(wait)` caller took yet.
     threads: Vec<JoinHandle<()>>,
+    /// Every worker ever started, to tell a caller that is one of them.
+    worker_ids: Vec<ThreadId>,
 }
 
 /// A pool of worker threads for blocking work: asyncio's executor.
@@ -102,8 +127,10 @@ impl ThreadPoolExecutor {
                 idle: 0,
                 shut_down: false,
                 threads: Vec::new(),
+                worker_ids: Vec::new(),
             }),
             work: Condvar::new(),
+            exited: Condvar::new(),
             max_workers,
         });
         ThreadPoolExecutor {
@@ -167,6 +194,7 @@ impl ThreadPoolExecutor {
         match spawned {
             Ok(handle) => {
                 s.workers += 1;
+                s.worker_ids.push(handle.thread().id());
                 s.threads.push(handle);
             }
             // No thread now (resource limits); the queued job waits for an
@@ -178,8 +206,12 @@ impl ThreadPoolExecutor {
     }
 
     /// Stops accepting jobs. With `cancel_futures`, queued jobs that have not
-    /// started are cancelled; with `wait`, blocks until every worker has
-    /// finished and exited. Calling it again is harmless.
+    /// started are cancelled (their done-callbacks run here, contained: a
+    /// panicking one is reported, never raised); with `wait`, blocks until
+    /// every worker has finished and exited — every caller that asks to
+    /// wait, from any thread, not only the first. Called from a job or a
+    /// done-callback on one of the pool's own workers, it waits for the other
+    /// workers. Calling it again is harmless.
     ///
     /// ```
     /// let pool = corio::executor::ThreadPoolExecutor::new(2);
@@ -199,33 +231,60 @@ fn lock(shared: &Shared) -> MutexGuard<'_, PoolState> {
 }
 
 fn shutdown(shared: &Shared, wait: bool, cancel_futures: bool) {
-    let (cancelled, threads) = {
+    let cancelled: Vec<_> = {
         let mut s = lock(shared);
         s.shut_down = true;
-        let cancelled: Vec<_> = if cancel_futures {
+        if cancel_futures {
             s.queue.drain(..).collect()
         } else {
             Vec::new()
-        };
-        let threads = if wait {
-            std::mem::take(&mut s.threads)
-        } else {
-            Vec::new()
-        };
-        (cancelled, threads)
+        }
     };
     shared.work.notify_all();
     for job in cancelled {
         job.cancel();
     }
-    for t in threads {
-        if t.thread().id() != std::thread::current().id() {
-            let _ = t.join();
-        }
+    if wait {
+        wait_for_workers(shared);
+    }
+}
+
+/// Blocks until every worker but the calling thread has exited. Handles not
+/// yet taken by another caller are joined here; the calling worker's own
+/// handle stays for a later caller.
+fn wait_for_workers(shared: &Shared) {
+    let me = std::thread::current().id();
+    let mut s = lock(shared);
+    let (own, others): (Vec<_>, Vec<_>) = std::mem::take(&mut s.threads)
+        .into_iter()
+        .partition(|t| t.thread().id() == me);
+    s.threads = own;
+    drop(s);
+    for t in others {
+        // A worker never unwinds (user code runs contained), so there is no
+        // panic to pass on from a join.
+        let _ = t.join();
+    }
+    let mut s = lock(shared);
+    let itself = usize::from(s.worker_ids.contains(&me));
+    while s.workers > itself {
+        s = shared.exited.wait(s).unwrap_or_else(|e| e.into_inner());
+    }
+}
+
+/// Held by a running worker; dropping it counts the worker out and tells the
+/// `shutdown(wait)` callers.
+struct WorkerExit<'a>(&'a Shared);
+
+impl Drop for WorkerExit<'_> {
+    fn drop(&mut self) {
+        lock(self.0).workers -= 1;
+        self.0.exited.notify_all();
     }
 }
 
 fn worker(shared: &Shared) {
+    let _exit = WorkerExit(shared);
     loop {
         let job = {
             let mut s = lock(shared);
