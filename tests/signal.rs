@@ -208,12 +208,17 @@ fn signal_outside_a_loop_is_an_error() {
 }
 
 #[test]
-fn ctrl_c_completes_after_raise_sigint() {
+fn ctrl_c_called_in_a_loop_catches_a_sigint_raised_before_its_first_poll() {
     corio::run(async {
+        // Called inside the loop, `ctrl_c` listens from the call on: the
+        // signal raised before the first poll is not lost (and does not kill
+        // the process).
+        let interrupted = ctrl_c();
+        raise(SIGINT);
+        let outcome = timeout(PATIENCE, interrupted).await;
+        assert!(matches!(outcome, Ok(Ok(()))), "{outcome:?}");
+        // Spawned, it listens too.
         let interrupted = corio::spawn(ctrl_c());
-        // The task runs to its first wait: the SIGINT listener is installed
-        // before the signal is raised, so the process is not killed.
-        corio::yield_now().await;
         raise(SIGINT);
         let outcome = timeout(PATIENCE, interrupted).await;
         assert!(matches!(outcome, Ok(Ok(Ok(())))), "{outcome:?}");
