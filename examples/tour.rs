@@ -65,6 +65,7 @@ const EXAMPLES: &[(&str, &str)] = &[
         "echo_roundtrip",
         "TCP, Unix and UDP echo in one process, futures::io::copy",
     ),
+    ("signals", "add_signal_handler, a Signals stream, ctrl_c"),
     (
         "chat --demo",
         "a broadcast chat room: a task per client, an outbox Queue each",

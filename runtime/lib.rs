@@ -54,6 +54,8 @@ pub mod executor;
 mod io;
 pub mod net;
 pub mod queue;
+#[cfg(unix)]
+pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;
