@@ -16,6 +16,13 @@
 //! call — completing, unregistering and releasing a task, restoring the
 //! current-task thread-local — always runs.
 //!
+//! The thread pool follows the same rule on its worker threads and on the
+//! threads that call `cancel()` or `shutdown(cancel_futures)`: done-callbacks,
+//! the wakers of tasks awaiting a `PoolFuture`, a cancelled job's closure and
+//! an unread result run or drop contained — as `concurrent.futures` logs
+//! "exception calling callback" and goes on — so no user code kills a worker
+//! or unwinds into a caller that did nothing wrong.
+//!
 //! The one panic that deliberately leaves the loop is the `block_on` future's
 //! own: like an exception escaping `asyncio.run(main())`, it is re-raised in
 //! the caller after the loop's state is consistent again.
@@ -78,5 +85,5 @@ pub(crate) fn drop_payload(payload: Payload) {
 pub(crate) fn report(what: &str, payload: &Payload) {
     let msg =
         crate::task::error::payload_message(payload.as_ref()).unwrap_or("<non-string payload>");
-    eprintln!("corio: a panic while {what} ({msg}); the loop goes on");
+    eprintln!("corio: a panic while {what} ({msg}); contained, corio goes on");
 }

@@ -23,7 +23,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use super::containment::{contain, drop_contained};
+use crate::containment::{contain, drop_contained};
 
 /// Why a [`PoolFuture`] has no value.
 pub enum ExecutorError {

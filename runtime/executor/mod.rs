@@ -10,7 +10,6 @@
 
 mod as_completed;
 mod cancel_on_drop;
-mod containment;
 mod future;
 mod pool;
 

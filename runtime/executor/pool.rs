@@ -27,8 +27,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{JoinHandle, ThreadId};
 
-use super::containment::drop_contained;
 use super::future::{ExecutorError, PoolFuture};
+use crate::containment::drop_contained;
 
 /// A job on the queue: runs and settles its future, or cancels it.
 trait Job: Send {
