@@ -7,7 +7,7 @@ readers who come from asyncio.
 
 Each workload asserts its result, runs once to warm up, then N times; the
 median is printed as a line `RESULT <workload> <median ms>`, which
-examples/compare reads. Standard library only, default event loop.
+the compare runner (benches/compare/) reads. Standard library only, default event loop.
 """
 
 import argparse

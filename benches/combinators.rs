@@ -2,9 +2,9 @@
 //! (FIRST_COMPLETED) over 1,000 — corio beside tokio (`join_all` of spawned
 //! handles, `JoinSet`, `select_all`; current-thread and 2-worker) and smol
 //! (`join_all`, `select_all` of its tasks). The workloads live in
-//! `workloads/combinators.rs` (shared with `examples/compare`).
+//! `workloads/combinators.rs` (shared with the `compare` runner).
 //!
-//! `cargo bench --bench combinators`
+//! `cargo bench -p corio-benches --bench combinators`
 
 mod common;
 mod workloads;

@@ -5,8 +5,8 @@
 //! idle task waiting to read from it. Kernel socket buffers are not resident
 //! memory of the process.
 //!
-//! `cargo bench --bench idle_connections` (needs a descriptor limit above
-//! 10,000: `ulimit -n 20000`).
+//! `cargo bench -p corio-benches --bench idle_connections` (needs a
+//! descriptor limit above 10,000: `ulimit -n 20000`).
 use std::io::Read;
 fn rss() -> usize {
     let s = std::fs::read_to_string("/proc/self/statm").unwrap();

@@ -3,11 +3,11 @@
 //! Each runtime runs in a fresh child process (this same binary, re-executed
 //! with `--child <runtime>`), so one runtime's freed-but-retained memory does
 //! not count against the next. The measurement itself lives in
-//! `workloads/idle_memory.rs` (shared with `examples/compare`): 200,000
+//! `workloads/idle_memory.rs` (shared with the `compare` runner): 200,000
 //! tasks each awaiting a future that never completes, join handles kept in a
 //! `Vec`, every task polled once, resident-memory growth ÷ 200,000.
 //!
-//! `cargo bench --bench idle_memory`
+//! `cargo bench -p corio-benches --bench idle_memory`
 
 mod workloads;
 

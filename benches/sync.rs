@@ -1,8 +1,8 @@
 //! Issue 6's workloads — queue ping-pong, lock contention, thread-pool round
 //! trip — corio beside tokio and smol. The workloads live in
-//! `workloads/sync.rs` (shared with `examples/compare`).
+//! `workloads/sync.rs` (shared with the `compare` runner).
 //!
-//! `cargo bench --bench sync`
+//! `cargo bench -p corio-benches --bench sync`
 
 mod common;
 mod workloads;

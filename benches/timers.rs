@@ -1,8 +1,8 @@
 //! Timer workloads of BENCHMARKS.md — timeout_churn and sleep_many — on
 //! corio, tokio (current-thread and 2-worker) and smol, side by side. The
-//! workloads live in `workloads/timers.rs` (shared with `examples/compare`).
+//! workloads live in `workloads/timers.rs` (shared with the `compare` runner).
 //!
-//! `cargo bench --bench timers`
+//! `cargo bench -p corio-benches --bench timers`
 
 mod common;
 mod workloads;

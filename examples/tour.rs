@@ -5,21 +5,27 @@
 //! the seeds — processes, threads, coroutines, pools, asyncio, queues, locks,
 //! producer/consumer (see each example's opening comment).
 //!
-//! Run it with `cargo run --release --example tour`.
+//! Run it with `cargo run --release --example tour` (`-- --help` lists the
+//! examples and what each shows).
 //!
 //! How it finds the examples: cargo puts every example binary in one
 //! directory (`target/<profile>/examples/`), the one this binary runs from.
-//! `cargo run --example tour` builds only the tour, so the tour first asks
-//! cargo to build all examples with the same profile (a quick no-op when they
-//! are up to date, and it keeps a stale binary from being shown), then runs
-//! each binary. If cargo is unavailable it runs the binaries that are there;
-//! an example whose binary is missing is run with `cargo run --example`.
+//! `cargo run --example tour` builds only the tour, so before each example
+//! the tour asks cargo to build that one with the same profile (a quick no-op
+//! when it is up to date, and it keeps a stale binary from being shown), then
+//! runs it. Building one example just before it runs puts the first lesson
+//! on screen within seconds on a fresh clone, instead of after every example
+//! has compiled; while a build takes longer than a moment the tour says so
+//! every few seconds, so it is never silent for long. If cargo is
+//! unavailable it runs the binaries that are there.
 
 use std::env;
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, ExitStatus};
+use std::thread;
+use std::time::{Duration, Instant};
 
 /// The examples, in reading order: (file name without `.rs`, what it shows).
 /// A new example is one more line here. Arguments follow the name, as on a
@@ -72,7 +78,21 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
 ];
 
+/// How long a build may run before the tour says it is building.
+const FIRST_NOTICE: Duration = Duration::from_secs(2);
+/// How often the tour repeats that it is still building after that.
+const NOTICE_EVERY: Duration = Duration::from_secs(3);
+/// How often the tour checks whether cargo has finished.
+const POLL_EVERY: Duration = Duration::from_millis(50);
+
 fn main() -> ExitCode {
+    if env::args()
+        .skip(1)
+        .any(|arg| arg == "--help" || arg == "-h")
+    {
+        print_help();
+        return ExitCode::SUCCESS;
+    }
     let examples_dir = match env::current_exe() {
         Ok(exe) => exe
             .parent()
@@ -84,41 +104,31 @@ fn main() -> ExitCode {
         }
     };
     let profile = Profile::of(&examples_dir);
-
-    match build_examples(&profile) {
-        Ok(status) if status.success() => {}
-        Ok(status) => {
-            eprintln!("tour: building the examples failed ({status})");
-            return ExitCode::FAILURE;
-        }
-        Err(e) => {
-            eprintln!("tour: could not run cargo ({e}); running the example binaries as they are")
-        }
-    }
+    println!(
+        "tour: {} examples in reading order, each built just before it runs",
+        EXAMPLES.len()
+    );
 
     let mut failed = Vec::new();
-    for (i, (name, title)) in EXAMPLES.iter().enumerate() {
-        if i > 0 {
-            println!();
-        }
+    for (name, title) in EXAMPLES {
+        println!();
         println!("=== {name}: {title} ===");
         // The example writes to the same stdout: everything of ours goes first.
         let _ = io::stdout().flush();
         let mut words = name.split_whitespace();
         let file = words.next().unwrap_or_default();
         let args: Vec<&str> = words.collect();
+        match build_example(&profile, file) {
+            Ok(status) if status.success() => {}
+            Ok(status) => {
+                eprintln!("tour: building example {file} failed ({status})");
+                failed.push(*name);
+                continue;
+            }
+            Err(e) => eprintln!("tour: could not run cargo ({e}); running the binary as it is"),
+        }
         let binary = examples_dir.join(format!("{file}{}", env::consts::EXE_SUFFIX));
-        let status = if binary.is_file() {
-            Command::new(&binary).args(&args).status()
-        } else {
-            cargo()
-                .arg("run")
-                .args(profile.cargo_args())
-                .args(["--quiet", "--example", file, "--"])
-                .args(&args)
-                .status()
-        };
-        match status {
+        match Command::new(&binary).args(&args).status() {
             Ok(status) if status.success() => {}
             Ok(status) => {
                 eprintln!("tour: example {name} failed ({status})");
@@ -138,6 +148,20 @@ fn main() -> ExitCode {
     } else {
         println!("=== tour failed: {} ===", failed.join(", "));
         ExitCode::FAILURE
+    }
+}
+
+fn print_help() {
+    println!("tour: runs every example of corio in reading order, each under a heading.");
+    println!();
+    println!("usage: cargo run --release --example tour [-- --help]");
+    println!();
+    println!("  -h, --help   print this and exit");
+    println!();
+    println!("Each example is built (with the tour's cargo profile) just before it runs;");
+    println!("the tour exits with a failure if any example fails. The examples:");
+    for (name, title) in EXAMPLES {
+        println!("  {name:<20} {title}");
     }
 }
 
@@ -167,13 +191,35 @@ impl Profile {
     }
 }
 
-/// `cargo build --examples` with the tour's profile.
-fn build_examples(profile: &Profile) -> io::Result<ExitStatus> {
-    cargo()
+/// `cargo build --example <file>` with the tour's profile, saying every few
+/// seconds that it is still going while it runs (on stderr, beside cargo's
+/// own warnings).
+fn build_example(profile: &Profile, file: &str) -> io::Result<ExitStatus> {
+    let mut build = cargo()
         .arg("build")
         .args(profile.cargo_args())
-        .args(["--quiet", "--examples"])
-        .status()
+        .args(["--quiet", "--example", file])
+        .spawn()?;
+    let started = Instant::now();
+    let mut next_notice = FIRST_NOTICE;
+    loop {
+        match build.try_wait() {
+            Ok(Some(status)) => return Ok(status),
+            Ok(None) => {}
+            Err(e) => {
+                // Do not leave cargo running behind the tour.
+                let _ = build.kill();
+                let _ = build.wait();
+                return Err(e);
+            }
+        }
+        let waited = started.elapsed();
+        if waited >= next_notice {
+            eprintln!("tour: building {file}… ({} s)", waited.as_secs());
+            next_notice += NOTICE_EVERY;
+        }
+        thread::sleep(POLL_EVERY);
+    }
 }
 
 /// A cargo command run in this package's directory: the cargo that ran the

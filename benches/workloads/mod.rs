@@ -3,8 +3,8 @@
 //!
 //! - the criterion benches (`benches/*.rs`, each with `mod workloads;`), one
 //!   criterion group per workload;
-//! - the comparison runner (`examples/compare`, with
-//!   `#[path = "../../benches/workloads/mod.rs"] mod workloads;`).
+//! - the comparison runner (`compare/main.rs`, with
+//!   `#[path = "../workloads/mod.rs"] mod workloads;`).
 //!
 //! A [`Workload`] is a name and its members, one per runtime (or per variant
 //! of a runtime's API, as tokio's `join_all` and `JoinSet`). A member's `make`

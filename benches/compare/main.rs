@@ -4,13 +4,15 @@
 //! best single-thread peer, and a chart.
 //!
 //! ```sh
-//! cargo run --release --example compare              # 5 repetitions
-//! cargo run --release --example compare -- --quick   # 1 repetition (CI)
-//! cargo run --release --example compare -- --reps 9 --only spawn_many,tcp_echo
+//! cargo run --release -p corio-benches --bin compare              # 5 repetitions
+//! cargo run --release -p corio-benches --bin compare -- --quick   # 1 repetition (CI)
+//! cargo run --release -p corio-benches --bin compare -- --reps 9 --only spawn_many,tcp_echo
 //! ```
 //!
-//! The workloads are the ones the criterion benches run: this example
+//! The workloads are the ones the criterion benches run: this binary
 //! includes `benches/workloads/` as a module, so there is one copy of each.
+//! It lives in the `corio-benches` workspace member (`benches/Cargo.toml`)
+//! with the peers it runs, so that corio's own examples never build them.
 //! For each workload it builds every runtime (untimed), runs each member once
 //! to warm up, then N timed repetitions, the members taking turns within a
 //! repetition (the order rotates each time) so that a burst of noise from the
@@ -27,7 +29,7 @@
 //! details (every member, min–max) in `target/compare/results.md`; the chart
 //! in `target/compare/results.svg`.
 
-#[path = "../../benches/workloads/mod.rs"]
+#[path = "../workloads/mod.rs"]
 mod workloads;
 
 mod chart;
@@ -336,7 +338,7 @@ fn python3() -> Option<String> {
 /// Runs the asyncio reference on `names`; (workload, median ms) for each it
 /// reports, each also shown on the progress line as it comes.
 fn run_python(python: &str, reps: usize, names: &[&str]) -> Result<Vec<(String, f64)>, String> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/asyncio_reference.py");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/asyncio_reference.py");
     let mut child = Command::new(python)
         .args([
             script,
@@ -372,22 +374,26 @@ fn run_python(python: &str, reps: usize, names: &[&str]) -> Result<Vec<(String, 
     Ok(results)
 }
 
-/// The target directory this binary was built into
-/// (`<target>/<profile>/examples/compare`), else `./target`.
+/// The target directory this binary was built into (`<target>/<profile>/compare`,
+/// a profile directory being one with cargo's `.fingerprint` in it), else the
+/// workspace's `target/`.
 fn target_dir() -> PathBuf {
     std::env::current_exe()
         .ok()
         .and_then(|exe| {
-            let examples = exe.parent()?;
-            let target = examples.parent()?.parent()?;
-            (examples.file_name()? == "examples").then(|| target.to_path_buf())
+            let profile = exe.parent()?;
+            let target = profile.parent()?;
+            profile
+                .join(".fingerprint")
+                .is_dir()
+                .then(|| target.to_path_buf())
         })
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target")))
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")))
 }
 
 /// The command that reproduces this run.
 fn command_line(args: &[String]) -> String {
-    let mut c = "cargo run --release --example compare".to_owned();
+    let mut c = "cargo run --release -p corio-benches --bin compare".to_owned();
     if !args.is_empty() {
         c.push_str(" -- ");
         c.push_str(&args.join(" "));
