@@ -47,18 +47,27 @@ pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Payload> {
 /// Runs user code `f` for the loop. A panic is reported on stderr (naming
 /// `what` the loop was doing) and its payload dropped safely; returns `false`
 /// if `f` panicked.
+#[inline]
 pub(crate) fn contain(what: &str, f: impl FnOnce()) -> bool {
     match catch(f) {
         Ok(()) => true,
         Err(payload) => {
-            report(what, &payload);
-            drop_payload(payload);
+            report_and_drop(what, payload);
             false
         }
     }
 }
 
+/// The cold half of [`contain`], kept out of line so the happy path inlines.
+#[cold]
+#[inline(never)]
+fn report_and_drop(what: &str, payload: Payload) {
+    report(what, &payload);
+    drop_payload(payload);
+}
+
 /// Drops `value`, whose destructor is user code, under [`contain`].
+#[inline]
 pub(crate) fn drop_contained<T>(what: &str, value: T) {
     contain(what, move || drop(value));
 }

@@ -68,19 +68,20 @@ impl Drop for EnterGuard {
     }
 }
 
-/// Runs `f` with `task` as the current task. The previous value is restored
-/// by a drop guard, so even a panic unwinding out of `f` cannot leave the
-/// thread-local pointing at a task that may be freed later.
+/// Makes `task` the current task until the returned guard drops. The
+/// previous value is restored by the guard, so even a panic unwinding past it
+/// cannot leave the thread-local pointing at a task that may be freed later.
 #[inline]
-pub(crate) fn with_current_task<R>(task: NonNull<Header>, f: impl FnOnce() -> R) -> R {
-    let _restore = CurrentTaskGuard(CURRENT_TASK.with(|c| c.replace(task.as_ptr())));
-    f()
+#[must_use = "the task is current only while the guard lives"]
+pub(crate) fn enter_task(task: NonNull<Header>) -> CurrentTaskGuard {
+    CurrentTaskGuard(CURRENT_TASK.with(|c| c.replace(task.as_ptr())))
 }
 
-/// Puts back the current task that was set before `with_current_task`.
-struct CurrentTaskGuard(*const Header);
+/// Puts back the current task that was set before [`enter_task`].
+pub(crate) struct CurrentTaskGuard(*const Header);
 
 impl Drop for CurrentTaskGuard {
+    #[inline]
     fn drop(&mut self) {
         CURRENT_TASK.with(|c| c.set(self.0));
     }

@@ -44,11 +44,11 @@ pub(crate) fn run_task(core: &LoopCore, task: NonNull<Header>) {
     let waker = unsafe { borrowed_waker(task) };
     let mut cx = Context::from_waker(&waker);
     let started = core.debug().enabled.then(Instant::now);
-    let result = context::with_current_task(task, || {
-        // SAFETY: on the loop thread, the stage is `Running` (not complete), and
-        // nothing else borrows it during a poll.
-        unsafe { (h.vtable.poll)(task, &mut cx) }
-    });
+    let current = context::enter_task(task);
+    // SAFETY: on the loop thread, the stage is `Running` (not complete), and
+    // nothing else borrows it during a poll.
+    let result = unsafe { (h.vtable.poll)(task, &mut cx) };
+    drop(current);
     h.state.transition_to_idle();
     if let Some(started) = started {
         debug::record_poll(core.debug(), h, started.elapsed());
@@ -69,10 +69,10 @@ pub(crate) fn cancel_now(core: &LoopCore, task: NonNull<Header>) {
     let h = unsafe { task.as_ref() };
     // The future's destructor is the Rust counterpart of asyncio's cleanup after
     // CancelledError, so it runs as the current task.
-    let panicked = context::with_current_task(task, || {
-        // SAFETY: on the loop thread, the task is not complete: stage `Running`.
-        unsafe { (h.vtable.drop_future)(task) }
-    });
+    let current = context::enter_task(task);
+    // SAFETY: on the loop thread, the task is not complete: stage `Running`.
+    let panicked = unsafe { (h.vtable.drop_future)(task) };
+    drop(current);
     match panicked {
         None => complete(core, task, Outcome::Cancelled),
         Some(payload) => {

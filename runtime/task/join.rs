@@ -283,19 +283,28 @@ impl<T> Future for Task<T> {
 /// that loop's thread may poll it: awaiting it anywhere else would hang
 /// silently. asyncio raises "attached to a different loop"; corio panics in
 /// the awaiting task with the same message.
+#[inline]
 fn check_awaited_on_own_loop(h: &Header) {
     let own = context::with_current_core(|core| std::ptr::eq(core.shared_ptr(), &*h.shared));
     if own != Some(true) {
-        let place = if own.is_some() {
-            "on a different corio loop"
-        } else {
-            "outside any running corio loop"
-        };
-        panic!(
-            "`Task` {} is attached to a different loop: it was awaited {place}, where it can              never finish; await a task on the loop that spawned it (use LoopHandle::spawn              and RemoteTask to wait across loops or threads)",
-            h.name()
-        );
+        awaited_away_from_its_loop(h, own.is_some());
     }
+}
+
+#[cold]
+#[inline(never)]
+fn awaited_away_from_its_loop(h: &Header, on_another_loop: bool) -> ! {
+    let place = if on_another_loop {
+        "on a different corio loop"
+    } else {
+        "outside any running corio loop"
+    };
+    panic!(
+        "`Task` {} is attached to a different loop: it was awaited {place}, where it can \
+         never finish; await a task on the loop that spawned it (use LoopHandle::spawn \
+         and RemoteTask to wait across loops or threads)",
+        h.name()
+    );
 }
 
 impl<T> Drop for Task<T> {
@@ -305,7 +314,9 @@ impl<T> Drop for Task<T> {
         let waker = h.peek_cold(|c| c.join_waker.take()).flatten();
         // Every value dropped below is user code and may panic; contained, so
         // that the handle's reference is released whatever happens.
-        drop_contained("dropping a task's join waker", waker);
+        if let Some(waker) = waker {
+            drop_contained("dropping a task's join waker", waker);
+        }
         if !h.state.is(RESULT_TAKEN) {
             match h.state.outcome() {
                 Some(Outcome::Returned) => {
