@@ -42,8 +42,9 @@ async fn wait_all() {
         .await
         .expect("five tasks");
     println!("  done: {}, pending: {}", done.len(), pending.len());
-    for task in done {
-        println!("  {}", task.await.expect("foo returns"));
+    // Each task comes back with its index among the inputs.
+    for (index, task) in done {
+        println!("  {index}: {}", task.await.expect("foo returns"));
     }
 }
 
@@ -59,14 +60,14 @@ async fn wait_first_exception() {
         .await
         .expect("five tasks");
     println!("  done: {}, pending: {}", done.len(), pending.len());
-    for task in done {
+    for (index, task) in done {
         match task.await {
-            Ok(v) => println!("  result: {v}"),
-            Err(e @ TaskError::Panicked(_)) => println!("  result is an error: {e}"),
-            Err(e) => println!("  result: {e}"),
+            Ok(v) => println!("  task {index} result: {v}"),
+            Err(e @ TaskError::Panicked(_)) => println!("  task {index} result is an error: {e}"),
+            Err(e) => println!("  task {index} result: {e}"),
         }
     }
-    for task in &pending {
+    for (_, task) in &pending {
         task.cancel();
     }
     println!(
@@ -90,11 +91,16 @@ async fn wait_first_completed() {
     let (done, pending) = corio::wait(tasks, ReturnWhen::FirstCompleted, None)
         .await
         .expect("three tasks");
-    for task in done {
-        println!("  first done: the {}-second task", task.await.unwrap());
+    for (index, task) in done {
+        println!(
+            "  first done: task {index}, the {}-second task",
+            task.await.unwrap()
+        );
     }
     println!("  still pending: {} (they keep running)", pending.len());
-    let rest = corio::gather(pending).await.unwrap();
+    let rest = corio::gather(pending.into_iter().map(|(_, task)| task))
+        .await
+        .unwrap();
     println!("  then: {rest:?}");
 }
 
