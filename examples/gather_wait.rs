@@ -134,6 +134,17 @@ async fn gather_results() {
     }
     // The slower sibling (job-0) was not cancelled: it finishes later.
     corio::time::sleep(SECOND * 3).await;
+    println!("  an Err output fails the gather too, as it fails wait(FIRST_EXCEPTION):");
+    let refused = corio::spawn(async { Err::<u32, String>("refused".into()) });
+    let slow = corio::spawn(async {
+        corio::time::sleep(SECOND * 3).await;
+        Ok(3)
+    });
+    if let Err(corio::GatherError::Failed { index, output }) =
+        corio::gather([refused, slow]).await
+    {
+        println!("  task {index} failed at once with {output:?}; the slow one keeps running");
+    }
     println!("  return_exceptions=True keeps every outcome instead:");
     let outcomes =
         corio::gather_settled([corio::spawn(async { 1 }), corio::spawn(async { 2 })]).await;

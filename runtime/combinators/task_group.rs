@@ -177,7 +177,7 @@ impl fmt::Debug for ChildFailure {
 /// ```
 /// let err = corio::run(corio::task_group(|tg| async move {
 ///     tg.spawn_named("fetch", async { Err::<(), _>("refused") });
-///     tg.spawn(async { panic!("boom") });
+///     tg.spawn(async { if true { panic!("boom") } });
 ///     std::future::pending::<()>().await
 /// }))
 /// .unwrap_err();
