@@ -140,8 +140,7 @@ async fn gather_results() {
         corio::time::sleep(SECOND * 3).await;
         Ok(3)
     });
-    if let Err(corio::GatherError::Failed { index, output }) =
-        corio::gather([refused, slow]).await
+    if let Err(corio::GatherError::Failed { index, output }) = corio::gather([refused, slow]).await
     {
         println!("  task {index} failed at once with {output:?}; the slow one keeps running");
     }

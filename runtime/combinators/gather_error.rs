@@ -12,7 +12,9 @@ use std::fmt;
 use crate::task::TaskError;
 
 /// The first failure of a fail-fast [`gather`](crate::gather), with the
-/// index of the task (in argument order) that failed.
+/// index of the task that failed: its position among the inputs, or the
+/// index it carried from [`wait`](crate::wait) (see
+/// [`TaskInput`](crate::combinators::TaskInput)).
 ///
 /// ```
 /// corio::run(async {
@@ -26,14 +28,14 @@ use crate::task::TaskError;
 pub enum GatherError<T> {
     /// The task at `index` panicked or was cancelled.
     Task {
-        /// Its position among the gathered tasks.
+        /// Its index among the inputs.
         index: usize,
         /// What happened to it.
         error: TaskError,
     },
     /// The task at `index` returned an output that is a failure (an `Err`).
     Failed {
-        /// Its position among the gathered tasks.
+        /// Its index among the inputs.
         index: usize,
         /// The output, as the task returned it.
         output: T,
@@ -41,7 +43,7 @@ pub enum GatherError<T> {
 }
 
 impl<T> GatherError<T> {
-    /// The position of the failed task among the gathered ones.
+    /// The index of the failed task among the inputs.
     ///
     /// ```
     /// let e = corio::GatherError::<()>::Task { index: 3, error: corio::TaskError::Cancelled(None) };
