@@ -20,6 +20,18 @@ use crate::task::Task;
 /// let when = if std::env::args().count() > 99 { corio::ReturnWhen::FirstException } else { corio::ReturnWhen::default() };
 /// assert_eq!(when, corio::ReturnWhen::AllCompleted);
 /// ```
+///
+/// With an output type that has no `Fallible` impl, the enum does not
+/// compile (the message says to pass `corio::FirstCompleted` instead, or to
+/// add the impl):
+///
+/// ```compile_fail
+/// struct Plain;
+/// corio::run(async {
+///     let tasks = [corio::spawn(async { Plain })];
+///     let _ = corio::wait(tasks, corio::ReturnWhen::FirstCompleted, None).await;
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReturnWhen {
     /// As soon as at least one task is done.
