@@ -72,6 +72,16 @@ fn task_failed(e: corio::TaskError) -> io::Error {
     io::Error::other(e.to_string())
 }
 
+/// The first failure of a `gather` of IO tasks, for `?`: the `io::Error` a
+/// task returned (gather fails fast on it, as asyncio's gather re-raises the
+/// first exception), or its panic or cancellation.
+fn gather_failed<T>(e: corio::GatherError<io::Result<T>>) -> io::Error {
+    match e {
+        corio::GatherError::Failed { output: Err(e), .. } => e,
+        other => io::Error::other(other.to_string()),
+    }
+}
+
 // ---------------------------------------------------------------------------
 
 async fn tcp() -> io::Result<()> {
@@ -97,7 +107,7 @@ async fn tcp() -> io::Result<()> {
     // clients finished in.
     for (i, echoes) in corio::gather(clients)
         .await
-        .map_err(task_failed)?
+        .map_err(gather_failed)?
         .into_iter()
         .enumerate()
     {
@@ -131,7 +141,7 @@ async fn serve(
         }));
     }
     let mut total = 0;
-    for echoed in corio::gather(connections).await.map_err(task_failed)? {
+    for echoed in corio::gather(connections).await.map_err(gather_failed)? {
         total += echoed?;
     }
     Ok(total)

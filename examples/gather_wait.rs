@@ -42,8 +42,9 @@ async fn wait_all() {
         .await
         .expect("five tasks");
     println!("  done: {}, pending: {}", done.len(), pending.len());
-    for task in done {
-        println!("  {}", task.await.expect("foo returns"));
+    // Each task comes back with its index among the inputs.
+    for (index, task) in done {
+        println!("  {index}: {}", task.await.expect("foo returns"));
     }
 }
 
@@ -59,14 +60,14 @@ async fn wait_first_exception() {
         .await
         .expect("five tasks");
     println!("  done: {}, pending: {}", done.len(), pending.len());
-    for task in done {
+    for (index, task) in done {
         match task.await {
-            Ok(v) => println!("  result: {v}"),
-            Err(e @ TaskError::Panicked(_)) => println!("  result is an error: {e}"),
-            Err(e) => println!("  result: {e}"),
+            Ok(v) => println!("  task {index} result: {v}"),
+            Err(e @ TaskError::Panicked(_)) => println!("  task {index} result is an error: {e}"),
+            Err(e) => println!("  task {index} result: {e}"),
         }
     }
-    for task in &pending {
+    for (_, task) in &pending {
         task.cancel();
     }
     println!(
@@ -90,11 +91,16 @@ async fn wait_first_completed() {
     let (done, pending) = corio::wait(tasks, ReturnWhen::FirstCompleted, None)
         .await
         .expect("three tasks");
-    for task in done {
-        println!("  first done: the {}-second task", task.await.unwrap());
+    for (index, task) in done {
+        println!(
+            "  first done: task {index}, the {}-second task",
+            task.await.unwrap()
+        );
     }
     println!("  still pending: {} (they keep running)", pending.len());
-    let rest = corio::gather(pending).await.unwrap();
+    let rest = corio::gather(pending.into_iter().map(|(_, task)| task))
+        .await
+        .unwrap();
     println!("  then: {rest:?}");
 }
 
@@ -128,6 +134,16 @@ async fn gather_results() {
     }
     // The slower sibling (job-0) was not cancelled: it finishes later.
     corio::time::sleep(SECOND * 3).await;
+    println!("  an Err output fails the gather too, as it fails wait(FIRST_EXCEPTION):");
+    let refused = corio::spawn(async { Err::<u32, String>("refused".into()) });
+    let slow = corio::spawn(async {
+        corio::time::sleep(SECOND * 3).await;
+        Ok(3)
+    });
+    if let Err(corio::GatherError::Failed { index, output }) = corio::gather([refused, slow]).await
+    {
+        println!("  task {index} failed at once with {output:?}; the slow one keeps running");
+    }
     println!("  return_exceptions=True keeps every outcome instead:");
     let outcomes =
         corio::gather_settled([corio::spawn(async { 1 }), corio::spawn(async { 2 })]).await;

@@ -208,7 +208,7 @@ async fn wait_for_real_signals() -> ExitCode {
     let (done, _still_listening) = corio::wait(stops, ReturnWhen::FirstCompleted, None)
         .await
         .expect("two tasks to wait for");
-    let first = done.into_iter().next().expect("FirstCompleted returns one");
+    let (_, first) = done.into_iter().next().expect("FirstCompleted returns one");
     let by = match first.await {
         Ok(Ok(by)) => by,
         other => {

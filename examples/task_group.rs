@@ -67,8 +67,8 @@ async fn all_succeed() {
 async fn one_fails() {
     println!("\n== 2. one child fails: the others and the body are cancelled ==");
     let outcome = corio::task_group(|tg| async move {
-        tg.spawn(fetch("slow", 100));
-        tg.spawn(async {
+        tg.spawn_named("slow", fetch("slow", 100));
+        tg.spawn_named("broken", async {
             corio::time::sleep(MS * 10).await;
             println!("  broken: failing");
             Err::<String, String>("connection refused".into())
@@ -82,8 +82,10 @@ async fn one_fails() {
         Ok(()) => println!("  no failure?"),
         Err(e) => {
             println!("  {e}");
+            // Like an ExceptionGroup, the error carries what each child failed with.
             for f in &e.failures {
-                assert_eq!(f.kind, FailureKind::Failed);
+                let error = f.kind.error::<String>().expect("an Err(String)");
+                println!("  {} failed with the value {error:?}", f.name);
             }
         }
     }
@@ -93,7 +95,7 @@ async fn two_panics() {
     println!("\n== 3. two children panic at once: both are reported ==");
     let outcome = corio::task_group(|tg| async move {
         for name in ["left", "right"] {
-            tg.spawn(async move {
+            tg.spawn_named(name, async move {
                 corio::time::sleep(MS * 5).await;
                 if !name.is_empty() {
                     panic!("{name} gave up");
@@ -105,7 +107,10 @@ async fn two_panics() {
     if let Err(e) = outcome {
         println!("  {} failures:", e.failures.len());
         for f in e.failures {
-            println!("    {}: {:?}", f.name, f.kind);
+            if let FailureKind::Panicked(payload) = &f.kind {
+                println!("    {}: {} (the payload is here)", f.name, f.kind);
+                assert!(payload.downcast_ref::<String>().is_some());
+            }
         }
     }
 }

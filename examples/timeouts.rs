@@ -73,6 +73,17 @@ async fn wait_for() {
     }
     let quick = corio::wait_for(async { "already there" }, Duration::ZERO).await;
     println!("  a ready future with a zero timeout still gives {quick:?}");
+
+    // A task is cancelled too (asyncio's wait_for(task, t)), and wait_for
+    // returns once the task has finished cancelling.
+    let task = corio::spawn(async {
+        let _cleanup = Cleanup("slow task");
+        time::sleep(MS * 1_000).await;
+    });
+    let watch = task.task_ref();
+    if let Err(e) = task.wait_for(MS * 15).await {
+        println!("  task.wait_for: {e}; the task is now {}", watch.state());
+    }
 }
 
 /// `loop.call_later` / `call_at`: callbacks on the timer wheel, with equal
@@ -141,6 +152,22 @@ async fn timeout_scope() {
     })
     .await;
     println!("  without reschedule: {result:?}");
+
+    // Nested timeouts: attempts of at most 12 ms, each cut to the outer
+    // 30 ms deadline, so the third attempt expires in the same turn as the
+    // outer scope. The outer scope reports the timeout, as in asyncio: the
+    // retry loop never sees the third inner timeout, and starts no fourth.
+    let result = time::timeout_scope(MS * 30, |outer| async move {
+        let mut attempts = 0;
+        while !outer.expired() {
+            attempts += 1;
+            let deadline = outer.when().expect("set").min(time::now() + MS * 12);
+            let attempt = time::timeout_at(deadline, std::future::pending::<()>()).await;
+            println!("  attempt {attempts}: {attempt:?}, retrying");
+        }
+    })
+    .await;
+    println!("  the outer scope: {result:?}");
 }
 
 fn main() {

@@ -61,8 +61,9 @@ pub mod task;
 pub mod time;
 
 pub use combinators::{
-    as_completed, gather, gather_futures, gather_settled, shield, task_group, wait, ChildFailure,
-    FailureKind, Fallible, ReturnWhen, TaskGroup, TaskGroupError,
+    as_completed, gather, gather_futures, gather_settled, shield, task_group, wait, AllCompleted,
+    ChildFailure, FailureKind, Fallible, FirstCompleted, FirstException, GatherError, ReturnWhen,
+    TaskGroup, TaskGroupError,
 };
 pub use event_loop::callback::{call_soon, CallbackHandle, ThreadsafeHandle};
 pub use event_loop::{run, EventLoop, LoopClosed, LoopHandle, LoopStats, RemoteTask};

@@ -25,8 +25,8 @@ use corio::combinators::{ChildFailure, EmptyWait, FailureKind};
 use corio::time::{self, sleep, TimeoutError};
 use corio::{
     as_completed, current_task, gather, gather_futures, gather_settled, shield, spawn, task_group,
-    wait, wait_for, yield_now, EventLoop, ReturnWhen, Task, TaskError, TaskGroup, TaskRef,
-    TaskState,
+    wait, wait_for, yield_now, AllCompleted, EventLoop, FirstCompleted, GatherError, ReturnWhen,
+    Task, TaskError, TaskGroup, TaskRef, TaskState,
 };
 
 // ----- helpers -----
@@ -153,8 +153,13 @@ impl Drop for DropStamp {
     }
 }
 
-fn ids(tasks: &[Task<impl Sized>]) -> Vec<corio::TaskId> {
-    tasks.iter().map(Task::id).collect()
+fn ids(tasks: &[(usize, Task<impl Sized>)]) -> Vec<corio::TaskId> {
+    tasks.iter().map(|(_, t)| t.id()).collect()
+}
+
+/// The indices `wait` gave back.
+fn indices(tasks: &[(usize, Task<impl Sized>)]) -> Vec<usize> {
+    tasks.iter().map(|(i, _)| *i).collect()
 }
 
 // ----- gather -----
@@ -207,6 +212,8 @@ fn b12_gather_fail_fast_error_arrives_before_slower_siblings_finish_and_they_sti
         let slow_ref = slow.task_ref();
 
         let err = gather([fast, failing, slow]).await.unwrap_err();
+        assert_eq!(err.index(), 1);
+        let err = err.task_error().expect("a panic");
         assert!(err.is_panic());
         assert_eq!(err.panic_message(), Some("child exploded"));
         assert_eq!(since(t0), ms(10), "the error came at the failure");
@@ -236,7 +243,10 @@ fn b12_gather_fail_fast_on_a_cancelled_child_and_siblings_keep_running() {
         });
 
         let err = gather([victim, slow]).await.unwrap_err();
-        assert!(matches!(err, TaskError::Cancelled(Some(ref m)) if m == "stop it"));
+        assert!(matches!(
+            err,
+            GatherError::Task { index: 0, error: TaskError::Cancelled(Some(ref m)) } if m == "stop it"
+        ));
         assert_eq!(since(t0), ms(20));
         assert!(canceller.await.unwrap());
         assert!(!slow_ref.is_done() && !slow_done.get());
@@ -351,7 +361,7 @@ fn b14_a_finished_gather_cancels_nothing_when_dropped() {
         let r = sibling.task_ref();
         let mut g = gather([failing, sibling]);
         let first = poll_fn(|cx| Pin::new(&mut g).poll(cx)).await;
-        assert!(first.unwrap_err().is_panic());
+        assert!(first.unwrap_err().task_error().unwrap().is_panic());
         drop(g);
         sleep(ms(100)).await;
         assert_eq!(r.state(), TaskState::Done);
@@ -415,11 +425,13 @@ fn gather_futures_spawns_plain_futures_as_tasks() {
 fn gather_futures_tasks_report_the_call_of_gather_futures_as_their_spawn_site() {
     run_paused(async {
         let line = line!() + 1;
-        let tasks = gather_futures((0..2).map(|_| async { current_task().unwrap() }));
-        for me in tasks.await.unwrap() {
-            let at = me.spawned_at();
+        let tasks = gather_futures((0..2).map(|_| async {
+            let at = current_task().unwrap().spawned_at();
+            (at.file(), at.line())
+        }));
+        for at in tasks.await.unwrap() {
             assert_eq!(
-                (at.file(), at.line()),
+                at,
                 (file!(), line),
                 "gather_futures is #[track_caller]: its tasks were spawned at its call"
             );
@@ -469,8 +481,10 @@ fn b16_wait_first_completed_returns_after_the_first_completion_with_the_rest_pen
         assert_eq!(since(t0), ms(10));
         assert_eq!(ids(&done), [all[1]]);
         assert_eq!(ids(&pending), [all[0], all[2]], "argument order");
-        assert!(pending.iter().all(|t| !t.is_done()));
-        assert_eq!(done.into_iter().next().unwrap().await.unwrap(), 'a');
+        assert_eq!(indices(&done), [1]);
+        assert_eq!(indices(&pending), [0, 2]);
+        assert!(pending.iter().all(|(_, t)| !t.is_done()));
+        assert_eq!(done.into_iter().next().unwrap().1.await.unwrap(), 'a');
 
         // The pending tasks are still running and finish on their own.
         let rest = gather(pending).await.unwrap();
@@ -513,7 +527,7 @@ fn b17_wait_first_exception_returns_at_the_first_panic() {
         assert_eq!(since(t0), ms(10));
         assert_eq!(ids(&done), expect_done);
         assert_eq!(pending.len(), 1);
-        let mut done = done.into_iter();
+        let mut done = done.into_iter().map(|(_, t)| t);
         assert_eq!(done.next().unwrap().await.unwrap(), 1);
         let err = done.next().unwrap().await.unwrap_err();
         assert_eq!(err.panic_message(), Some("boom"));
@@ -539,10 +553,14 @@ fn b17_wait_first_exception_returns_at_the_first_task_returning_err() {
             .unwrap();
         assert_eq!(since(t0), ms(10));
         assert_eq!(done.len(), 2);
-        assert_eq!(done[1].id(), bad_id);
+        assert_eq!((done[1].0, done[1].1.id()), (1, bad_id));
         assert_eq!(pending.len(), 1);
         // The Err output is still in the handle for the caller.
-        let outputs = gather(done).await.unwrap();
+        let outputs: Vec<_> = gather_settled(done)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
         assert_eq!(outputs, [Ok(1), Err("refused".to_string())]);
         assert_eq!(gather(pending).await.unwrap(), [Ok(3)]);
     });
@@ -571,7 +589,7 @@ fn b17_wait_first_exception_a_cancelled_task_does_not_count() {
         );
         assert!(pending.is_empty());
         assert_eq!(done.len(), 3);
-        assert!(done[0].is_cancelled());
+        assert!(done[0].1.is_cancelled());
         let outcomes = gather_settled(done).await;
         assert!(outcomes[0].as_ref().unwrap_err().is_cancelled());
         assert_eq!(*outcomes[2].as_ref().unwrap(), 3);
@@ -667,7 +685,7 @@ fn b19_wait_first_completed_with_timeout_and_no_completion_returns_all_pending()
         assert_eq!(since(t0), ms(30));
         assert!(done.is_empty());
         assert_eq!(pending.len(), 2);
-        assert!(pending.iter().all(|t| !t.is_cancelled()));
+        assert!(pending.iter().all(|(_, t)| !t.is_cancelled()));
         gather(pending).await.unwrap();
         assert_eq!(since(t0), ms(100));
     });
@@ -732,7 +750,7 @@ fn wait_computes_done_and_pending_when_it_resumes() {
         assert_eq!(done.len(), 2, "late counted as done");
         assert_eq!(gather(done).await.unwrap(), ["late", "early"]);
         assert_eq!(pending.len(), 1);
-        assert_eq!(pending[0].id(), never_ref.id());
+        assert_eq!(pending[0].1.id(), never_ref.id());
         never_ref.cancel();
     });
 }
@@ -769,7 +787,7 @@ fn combinators_never_poll_a_child_future_themselves() {
         let mut stream = as_completed(tasks, Some(ms(1_000)));
         let mut order = Vec::new();
         while let Some(item) = stream.next().await {
-            order.push(item.unwrap().unwrap());
+            order.push(item.unwrap().1.unwrap());
         }
         assert_eq!(order, yields, "fewer yields finish first");
         assert_polled_by_the_loop_only("as_completed", &yields, &refs, &polls);
@@ -820,7 +838,7 @@ fn combinators_work_on_tasks_they_did_not_spawn_including_finished_ones() {
         let mut stream = as_completed(finished, None);
         let mut seen = Vec::new();
         while let Some(item) = stream.next().await {
-            seen.push(item.unwrap().unwrap());
+            seen.push(item.unwrap().1.unwrap());
         }
         seen.sort_unstable();
         assert_eq!(seen, [0, 1, 2]);
@@ -844,20 +862,20 @@ fn b23_as_completed_yields_in_completion_order() {
         );
         let mut seen = Vec::new();
         while let Some(item) = stream.next().await {
-            let outcome = item.expect("no timeout was given");
+            let (index, outcome) = item.expect("no timeout was given");
             let label = match outcome {
                 Ok(v) => v.to_string(),
                 Err(e) => e.panic_message().unwrap().to_string(),
             };
-            seen.push((label, since(t0)));
+            seen.push((index, label, since(t0)));
         }
         assert_eq!(
             seen,
             [
-                ("10".to_string(), ms(10)),
-                ("twenty".to_string(), ms(20)),
-                ("30".to_string(), ms(30)),
-                ("40".to_string(), ms(40)),
+                (1, "10".to_string(), ms(10)),
+                (2, "twenty".to_string(), ms(20)),
+                (0, "30".to_string(), ms(30)),
+                (3, "40".to_string(), ms(40)),
             ]
         );
         assert!(stream.next().await.is_none());
@@ -879,7 +897,7 @@ fn b23_as_completed_with_a_timeout_yields_timeout_error_once_then_ends_and_cance
 
         let mut seen = Vec::new();
         while let Some(item) = stream.next().await {
-            seen.push((item.map(|o| o.unwrap()), since(t0)));
+            seen.push((item.map(|(_, o)| o.unwrap()), since(t0)));
         }
         assert_eq!(
             seen,
@@ -918,7 +936,7 @@ fn b23_as_completed_that_finishes_before_its_timeout_yields_no_timeout_error() {
         let mut stream = as_completed([sleeper(20, 2u8), sleeper(10, 1)], Some(ms(50)));
         let mut seen = Vec::new();
         while let Some(item) = stream.next().await {
-            seen.push(item.expect("finished before the timeout").unwrap());
+            seen.push(item.expect("finished before the timeout").1.unwrap());
         }
         assert_eq!(seen, [1, 2]);
         assert_eq!(since(t0), ms(20));
@@ -1005,8 +1023,9 @@ fn panic_with_a_str(message: &'static str) {
     std::panic::panic_any(message)
 }
 
-fn failure_kinds(failures: &[ChildFailure]) -> Vec<FailureKind> {
-    failures.iter().map(|f| f.kind.clone()).collect()
+/// Each failure as text: `panicked: <message>`, `panicked` or `failed: <Debug of the error>`.
+fn failure_texts(failures: &[ChildFailure]) -> Vec<String> {
+    failures.iter().map(|f| f.kind.to_string()).collect()
 }
 
 #[test]
@@ -1038,10 +1057,7 @@ fn b25_task_group_first_failure_cancels_siblings_and_the_body() {
         assert_eq!(since(t0), ms(10), "the group ended at the failure");
         assert_eq!(err.failures.len(), 1, "{err}");
         assert_eq!(Some(err.failures[0].id), failing_id.get());
-        assert_eq!(
-            err.failures[0].kind,
-            FailureKind::Panicked(Some("child 2 failed".into()))
-        );
+        assert_eq!(failure_texts(&err.failures), ["panicked: child 2 failed"]);
         assert!(!body_finished.get());
         assert_eq!(
             body_dropped.get(),
@@ -1082,12 +1098,11 @@ fn b25_task_group_reports_all_failures_at_the_same_time() {
         let ids: Vec<_> = err.failures.iter().map(|f| f.id).collect();
         assert_eq!(ids, *expected.borrow(), "every failure, in order");
         assert_eq!(
-            failure_kinds(&err.failures),
-            [
-                FailureKind::Panicked(Some("first".into())),
-                FailureKind::Failed,
-                FailureKind::Panicked(None),
-            ]
+            failure_texts(&err.failures),
+            ["panicked: first", "failed: \"second\"", "panicked"]
+        );
+        assert!(
+            matches!(&err.failures[2].kind, FailureKind::Panicked(p) if p.downcast_ref::<u32>() == Some(&42))
         );
         assert!(err
             .failures
@@ -1160,7 +1175,7 @@ fn b25_task_group_leaving_the_scope_waits_for_every_child() {
 }
 
 #[test]
-fn b25_task_group_child_returning_err_is_a_failure_and_keeps_its_value() {
+fn b25_task_group_child_returning_err_is_a_failure_carried_by_the_group_error() {
     run_paused(async {
         let t0 = time::now();
         let kept = Rc::new(RefCell::new(None::<Task<Result<u8, String>>>));
@@ -1185,14 +1200,24 @@ fn b25_task_group_child_returning_err_is_a_failure_and_keeps_its_value() {
         .unwrap_err();
         assert_eq!(since(t0), ms(10));
         assert_eq!(
-            failure_kinds(&err.failures),
-            [FailureKind::Failed, FailureKind::Failed]
+            failure_texts(&err.failures),
+            ["failed: \"kept error\"", "failed: \"detached error\""]
         );
         assert_eq!(Some(err.failures[1].id), detached_id.get());
         assert!(sibling.borrow().as_ref().unwrap().is_cancelled());
         let task = kept.borrow_mut().take().unwrap();
         assert_eq!(err.failures[0].id, task.id());
-        assert_eq!(task.await.unwrap(), Err("kept error".to_string()));
+        // The Err value moved into the group's error (an ExceptionGroup
+        // carries its exceptions); a detached child's too.
+        assert_eq!(
+            err.failures[0].kind.error::<String>().map(String::as_str),
+            Some("kept error")
+        );
+        assert_eq!(
+            err.failures[1].kind.error::<&str>(),
+            Some(&"detached error")
+        );
+        assert!(task.is_done());
     });
 }
 
@@ -1213,11 +1238,8 @@ fn b25_task_group_panic_gives_panicked_with_the_message() {
         .await
         .unwrap_err();
         assert_eq!(
-            failure_kinds(&err.failures),
-            [
-                FailureKind::Panicked(Some("formatted 7".into())),
-                FailureKind::Panicked(Some("literal".into())),
-            ]
+            failure_texts(&err.failures),
+            ["panicked: formatted 7", "panicked: literal"]
         );
     });
 }
@@ -1295,5 +1317,204 @@ fn b25_task_group_child_spawned_after_the_failure_is_cancelled_at_once() {
             "the scope waited for it"
         );
         assert!(!ran.get(), "its body never ran");
+    });
+}
+
+// ----- one meaning of "failed" (issue 10, 3.4) -----
+
+#[test]
+fn b12_gather_fails_fast_on_a_child_returning_err_and_the_slower_sibling_keeps_running() {
+    run_paused(async {
+        let t0 = time::now();
+        let sibling_done = flag();
+        let failing = spawn(async { Err::<u32, String>("refused".into()) });
+        let slow = flagging(100, &sibling_done, Ok::<u32, String>(2));
+        let slow_ref = slow.task_ref();
+
+        let err = gather([failing, slow]).await.unwrap_err();
+        assert_eq!(since(t0), ms(0), "the Err ended the gather at once");
+        assert!(
+            matches!(&err, GatherError::Failed { index: 0, .. }),
+            "{err:?}"
+        );
+        assert_eq!(err.into_output(), Some(Err("refused".to_string())));
+        assert!(!slow_ref.is_done(), "the sibling was not awaited");
+
+        sleep(ms(150)).await;
+        assert!(
+            sibling_done.get() && !slow_ref.is_cancelled(),
+            "nor cancelled"
+        );
+
+        // `gather_settled` still returns every outcome, the Err included.
+        let settled = gather_settled([
+            spawn(async { Err::<u8, &str>("kept") }),
+            sleeper(10, Ok::<u8, &str>(1)),
+        ])
+        .await;
+        assert_eq!(settled[0].as_ref().unwrap(), &Err("kept"));
+        assert_eq!(settled[1].as_ref().unwrap(), &Ok(1));
+    });
+}
+
+// ----- TaskGroup errors carry their children's errors; names (issue 10, 3.5) -----
+
+#[derive(Debug, PartialEq)]
+struct Refused {
+    port: u16,
+}
+
+fn panic_with_refused(port: u16) {
+    std::panic::panic_any(Refused { port })
+}
+
+#[test]
+fn task_group_error_carries_the_err_values_and_panic_payloads_of_its_children() {
+    run_paused(async {
+        let err = task_group(|tg| async move {
+            tg.spawn_named("connect", async {
+                sleep(ms(5)).await;
+                Err::<(), _>(Refused { port: 8080 })
+            });
+            tg.spawn_named("parse", async {
+                sleep(ms(5)).await;
+                panic_with_refused(1)
+            });
+            pending::<()>().await
+        })
+        .await
+        .unwrap_err();
+        let [connect, parse] = &err.failures[..] else {
+            panic!("two failures expected: {err}")
+        };
+        assert_eq!(connect.name, "connect");
+        assert_eq!(
+            connect.kind.error::<Refused>(),
+            Some(&Refused { port: 8080 })
+        );
+        assert_eq!(parse.name, "parse");
+        let FailureKind::Panicked(payload) = &parse.kind else {
+            panic!("a panic expected: {:?}", parse.kind)
+        };
+        assert_eq!(
+            payload.downcast_ref::<Refused>(),
+            Some(&Refused { port: 1 })
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("[connect failed: Refused { port: 8080 }]"),
+            "{text}"
+        );
+        assert!(text.contains("[parse panicked]"), "{text}");
+    });
+}
+
+/// An output whose failure test panics: the group reports that panic as the
+/// child's failure instead of losing the child.
+struct PanickyVerdict;
+
+impl corio::Fallible for PanickyVerdict {
+    fn is_failure(&self) -> bool {
+        panic!("verdict exploded")
+    }
+}
+
+#[test]
+fn task_group_reports_a_panicking_fallible_impl_as_the_childs_failure() {
+    run_paused(async {
+        let err = task_group(|tg| async move {
+            tg.spawn(async { PanickyVerdict });
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(failure_texts(&err.failures), ["panicked: verdict exploded"]);
+    });
+}
+
+#[test]
+fn task_group_spawn_named_names_the_child_everywhere() {
+    run_paused(async {
+        let names = task_group(|tg| async move {
+            let child = tg.spawn_named("fetch-1", async { 1u8 });
+            let listed: Vec<String> = corio::all_tasks().iter().map(TaskRef::name).collect();
+            let line = line!() - 2;
+            let at = child.task_ref().spawned_at();
+            assert_eq!((at.file(), at.line()), (file!(), line), "spawn site kept");
+            (child.name(), listed)
+        })
+        .await
+        .unwrap();
+        assert_eq!(names.0, "fetch-1");
+        assert!(names.1.contains(&"fetch-1".to_string()), "{:?}", names.1);
+    });
+}
+
+// ----- which task finished (issue 10, 3.6) -----
+
+#[test]
+fn as_completed_yields_the_index_of_each_finished_task_with_its_outcome() {
+    run_paused(async {
+        let inputs = [sleeper(30, 'a'), sleeper(10, 'b'), sleeper(20, 'c')];
+        let mut stream = as_completed(inputs, None);
+        let mut seen = Vec::new();
+        while let Some(item) = stream.next().await {
+            let (index, outcome) = item.unwrap();
+            seen.push((index, outcome.unwrap()));
+        }
+        assert_eq!(seen, [(1, 'b'), (2, 'c'), (0, 'a')]);
+    });
+}
+
+#[test]
+fn wait_returns_indices_of_the_inputs_that_survive_a_second_wait_and_gather() {
+    run_paused(async {
+        let inputs = vec![
+            sleeper(30, 30u32),
+            sleeper(10, 10),
+            sleeper(20, 20),
+            sleeper(40, 40),
+        ];
+        let (done, pending) = wait(inputs, FirstCompleted, None).await.unwrap();
+        assert_eq!(
+            (indices(&done), indices(&pending)),
+            (vec![1], vec![0, 2, 3])
+        );
+
+        // The pending pairs go back to wait: indices are those of the inputs.
+        let (done, pending) = wait(pending, FirstCompleted, None).await.unwrap();
+        assert_eq!((indices(&done), indices(&pending)), (vec![2], vec![0, 3]));
+        assert_eq!(done.into_iter().next().unwrap().1.await.unwrap(), 20);
+
+        // And to gather, whose failure names the input's index.
+        let failing = vec![(7, spawn(async { Err::<u8, u8>(1) }))];
+        assert_eq!(gather(failing).await.unwrap_err().index(), 7);
+        assert_eq!(gather(pending).await.unwrap(), [30, 40]);
+    });
+}
+
+// ----- Fallible only where a failure is judged (issue 10, 3.7) -----
+
+/// An output type with no `Fallible` impl.
+#[derive(Debug, PartialEq)]
+struct Plain(u8);
+
+#[test]
+fn wait_first_completed_and_all_completed_take_outputs_without_fallible() {
+    run_paused(async {
+        let (done, pending) = wait(
+            [sleeper(10, Plain(1)), sleeper(20, Plain(2))],
+            FirstCompleted,
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!((indices(&done), indices(&pending)), (vec![0], vec![1]));
+        let (done, _) = wait(pending, AllCompleted, None).await.unwrap();
+        assert_eq!(done.into_iter().next().unwrap().1.await.unwrap(), Plain(2));
+
+        let settled = gather_settled([sleeper(1, Plain(3))]).await;
+        assert_eq!(settled[0].as_ref().unwrap(), &Plain(3));
+        let mut stream = as_completed([sleeper(1, Plain(4))], None);
+        assert_eq!(stream.next().await.unwrap().unwrap().1.unwrap(), Plain(4));
     });
 }

@@ -247,12 +247,16 @@ fn b22_wait_for_with_zero_timeout_on_a_ready_future_returns_its_value() {
             Ok(7)
         );
 
-        // Not ready: times out at once, without a timer and without yielding.
+        // Not ready: times out after one loop turn, without a timer.
         let me = corio::current_task().unwrap();
         let polls = me.poll_count();
         let r = corio::wait_for(std::future::pending::<()>(), Duration::ZERO).await;
         assert_eq!(r, Err(TimeoutError));
-        assert_eq!(me.poll_count(), polls, "a zero timeout must not suspend");
+        assert_eq!(
+            me.poll_count(),
+            polls + 1,
+            "a zero timeout yields exactly once"
+        );
         assert_eq!(time::now(), t0);
     });
     assert_eq!(lp.stats().parks, 0);
@@ -1308,4 +1312,292 @@ fn a_paused_clock_advances_even_with_a_socket_registered() {
         assert_eq!(time::now() - t0, Duration::from_secs(60));
     });
     assert!(real.elapsed() < Duration::from_secs(5));
+}
+
+// ----- nested timeouts: the outermost expired one reports (issue 10, 3.1) -----
+
+/// A retry loop of `attempt_ms` attempts inside an outer deadline of
+/// `outer_ms`: counts the attempts started and the inner timeouts it saw.
+async fn retry_loop_under_an_outer_scope(
+    outer_ms: u64,
+    attempt_ms: u64,
+) -> (
+    Result<(), TimeoutError>,
+    TimeoutScope,
+    u32,
+    u32,
+    TimeoutScope,
+) {
+    let attempts = Rc::new(Cell::new(0));
+    let inner_timeouts = Rc::new(Cell::new(0));
+    let last_inner: Rc<RefCell<Option<TimeoutScope>>> = Rc::default();
+    let outer_seen: Rc<RefCell<Option<TimeoutScope>>> = Rc::default();
+    let (a, i, last, seen) = (
+        attempts.clone(),
+        inner_timeouts.clone(),
+        last_inner.clone(),
+        outer_seen.clone(),
+    );
+    let r = time::timeout_scope(ms(outer_ms), |outer| async move {
+        *seen.borrow_mut() = Some(outer.clone());
+        while !outer.expired() {
+            a.set(a.get() + 1);
+            let last = last.clone();
+            let attempt = time::timeout_scope(ms(attempt_ms), |cm| {
+                *last.borrow_mut() = Some(cm);
+                std::future::pending::<()>()
+            })
+            .await;
+            assert_eq!(attempt, Err(TimeoutError));
+            i.set(i.get() + 1);
+        }
+    })
+    .await;
+    let outer = outer_seen.borrow().clone().unwrap();
+    let inner = last_inner.borrow().clone().unwrap();
+    (r, outer, attempts.get(), inner_timeouts.get(), inner)
+}
+
+#[test]
+fn nested_timeout_scopes_expiring_in_the_same_turn_report_the_timeout_from_the_outer_scope() {
+    let lp = paused_loop();
+    lp.block_on(async {
+        let t0 = time::now();
+        // Attempts of 10 ms inside 30 ms: the third attempt's deadline is
+        // the outer one. The outer scope reports; the loop never sees the
+        // third inner timeout, so it starts no fourth attempt.
+        let (r, outer, attempts, inner_timeouts, last_inner) =
+            retry_loop_under_an_outer_scope(30, 10).await;
+        assert_eq!(r, Err(TimeoutError), "the outer scope returns the timeout");
+        assert!(outer.expired());
+        assert!(
+            last_inner.expired(),
+            "the inner scope expired too (asyncio)"
+        );
+        assert_eq!(time::now() - t0, ms(30));
+        assert_eq!(attempts, 3);
+        assert_eq!(inner_timeouts, 2, "the third inner timeout was the outer's");
+    });
+}
+
+#[test]
+fn nested_timeouts_expiring_in_the_same_turn_report_from_the_outermost_of_three() {
+    let lp = paused_loop();
+    lp.block_on(async {
+        let t0 = time::now();
+        let middle_saw = Rc::new(Cell::new(None));
+        let m = middle_saw.clone();
+        // Three plain timeouts, all due at 20 ms: only the outermost reports.
+        let r = time::timeout(ms(20), async move {
+            let middle = time::timeout(ms(20), async {
+                time::timeout(ms(20), std::future::pending::<()>()).await
+            })
+            .await;
+            m.set(Some(middle));
+        })
+        .await;
+        assert_eq!(r, Err(TimeoutError));
+        assert_eq!(
+            middle_saw.get(),
+            None,
+            "the body after the middle one never ran"
+        );
+        assert_eq!(time::now() - t0, ms(20));
+
+        // An inner timeout due before the outer one still reports itself.
+        let r = time::timeout(ms(20), async {
+            time::timeout(ms(5), std::future::pending::<()>()).await
+        })
+        .await;
+        assert_eq!(r, Ok(Err(TimeoutError)));
+    });
+}
+
+#[test]
+fn nested_timeout_steps_aside_then_reports_itself_when_the_outer_deadline_moved_later() {
+    let lp = paused_loop();
+    lp.block_on(async {
+        let t0 = time::now();
+        // In the turn where both expire, the body also moves the outer
+        // deadline later: the outer scope goes on, so the inner one, which
+        // stepped aside, must be polled again and report its own timeout.
+        let r = time::timeout_scope(ms(10), |outer| async move {
+            let mut inner = Box::pin(time::timeout(ms(10), std::future::pending::<()>()));
+            let mut mover = Box::pin(async {
+                time::sleep(ms(10)).await;
+                outer.reschedule(time::now() + ms(100));
+            });
+            let mut moved = false;
+            std::future::poll_fn(|cx| {
+                if !moved && mover.as_mut().poll(cx).is_ready() {
+                    moved = true;
+                }
+                inner.as_mut().poll(cx)
+            })
+            .await
+        })
+        .await;
+        assert_eq!(
+            r,
+            Ok(Err(TimeoutError)),
+            "the inner timeout, once the outer moved"
+        );
+        assert_eq!(
+            time::now() - t0,
+            ms(10),
+            "reported at once, not at the new deadline"
+        );
+    });
+}
+
+// ----- zero timeouts give the loop one turn (issue 10, 3.8) -----
+
+#[test]
+fn zero_timeout_on_a_pending_future_gives_every_other_ready_task_one_turn() {
+    let lp = paused_loop();
+    lp.block_on(async {
+        let log: Log<&str> = new_log();
+        let past = time::now();
+        for (name, kind) in [
+            ("timeout", 0),
+            ("wait_for", 1),
+            ("timeout_at", 2),
+            ("scope", 3),
+        ] {
+            let other = {
+                let log = log.clone();
+                corio::spawn(async move { log.borrow_mut().push("other ran") })
+            };
+            let r = match kind {
+                0 => time::timeout(Duration::ZERO, std::future::pending::<()>()).await,
+                1 => corio::wait_for(std::future::pending::<()>(), Duration::ZERO).await,
+                2 => time::timeout_at(past, std::future::pending::<()>()).await,
+                _ => time::timeout_scope(Duration::ZERO, |_| std::future::pending::<()>()).await,
+            };
+            assert_eq!(r, Err(TimeoutError), "{name}");
+            log.borrow_mut().push(name);
+            other.await.unwrap();
+        }
+        assert_eq!(
+            *log.borrow(),
+            [
+                "other ran",
+                "timeout",
+                "other ran",
+                "wait_for",
+                "other ran",
+                "timeout_at",
+                "other ran",
+                "scope"
+            ]
+        );
+    });
+}
+
+#[test]
+fn retry_loop_on_a_zero_timeout_does_not_starve_other_tasks() {
+    let lp = paused_loop();
+    lp.block_on(async {
+        let stop = Rc::new(Cell::new(false));
+        let s = stop.clone();
+        let stopper = corio::spawn(async move { s.set(true) });
+        let mut attempts = 0;
+        // Before, every attempt timed out without yielding and this loop
+        // spun forever; the bound turns that into a failure, not a hang.
+        while !stop.get() && attempts < 1_000 {
+            attempts += 1;
+            let _ = corio::wait_for(std::future::pending::<()>(), Duration::ZERO).await;
+        }
+        assert!(stop.get(), "the other task never ran");
+        assert_eq!(attempts, 1, "it ran during the first attempt's turn");
+        stopper.await.unwrap();
+    });
+}
+
+#[test]
+fn zero_timeout_returns_the_value_of_a_future_that_became_ready_during_its_turn() {
+    let lp = paused_loop();
+    lp.block_on(async {
+        let event = Rc::new(corio::sync::Event::new());
+        let e = event.clone();
+        let setter = corio::spawn(async move { e.set() });
+        let r = time::timeout(Duration::ZERO, event.wait()).await;
+        assert_eq!(
+            r,
+            Ok(()),
+            "asyncio: the result wins over the pending cancellation"
+        );
+        setter.await.unwrap();
+    });
+}
+
+// ----- Task::wait_for cancels the task (issue 10, 3.3) -----
+
+#[test]
+fn task_wait_for_cancels_the_task_on_timeout_and_returns_once_it_finished_cancelling() {
+    let lp = paused_loop();
+    lp.block_on(async {
+        let t0 = time::now();
+        let (probe, drops, dropped_at) = DropProbe::new();
+        let task = corio::spawn(async move {
+            let _probe = probe;
+            time::sleep(Duration::from_secs(3600)).await;
+            "late"
+        });
+        let watch = task.task_ref();
+        let r = task.wait_for(ms(10)).await;
+        assert!(matches!(r, Err(TimeoutError)));
+        assert!(watch.is_done() && watch.is_cancelled(), "{watch:?}");
+        assert_eq!(
+            drops.get(),
+            1,
+            "the task's future was dropped before wait_for returned"
+        );
+        assert_eq!(dropped_at.get(), Some(t0 + ms(10)));
+        assert_eq!(time::now() - t0, ms(10));
+    });
+}
+
+#[test]
+fn task_wait_for_returns_the_outcome_of_a_task_that_finishes_in_time() {
+    let lp = paused_loop();
+    lp.block_on(async {
+        let task = corio::spawn(async {
+            time::sleep(ms(5)).await;
+            7
+        });
+        assert_eq!(task.wait_for(ms(10)).await.unwrap().unwrap(), 7);
+
+        let done = corio::spawn(async { 8 });
+        corio::yield_now().await;
+        assert_eq!(done.wait_for(Duration::ZERO).await.unwrap().unwrap(), 8);
+
+        let panicking = corio::spawn(async { panic!("in time") });
+        let r = panicking.wait_for(ms(10)).await.unwrap();
+        assert_eq!(r.unwrap_err().panic_message(), Some("in time"));
+    });
+}
+
+#[test]
+fn dropping_a_task_wait_for_before_it_finished_cancels_the_task() {
+    let lp = paused_loop();
+    lp.block_on(async {
+        let task = corio::spawn(time::sleep(Duration::from_secs(3600)));
+        let watch = task.task_ref();
+        let mut waiting = Box::pin(task.wait_for(Duration::from_secs(60)));
+        assert!(poll_once(&mut waiting).await.is_pending());
+        drop(waiting);
+        corio::yield_now().await;
+        assert!(watch.is_done() && watch.is_cancelled(), "{watch:?}");
+
+        // A plain `wait_for` of a handle detaches instead (shield-like).
+        let kept = corio::spawn(async {
+            time::sleep(ms(20)).await;
+            "kept"
+        });
+        let watch = kept.task_ref();
+        assert!(corio::wait_for(kept, ms(5)).await.is_err());
+        time::sleep(ms(50)).await;
+        assert!(watch.is_done() && !watch.is_cancelled());
+    });
 }

@@ -103,10 +103,10 @@ async fn wait_corio() -> usize {
         .await
         .unwrap();
     assert_eq!((done.len(), pending.len()), (1, WAITERS - 1));
-    for t in &pending {
+    for (_, t) in &pending {
         t.cancel();
     }
-    done.pop().unwrap().await.unwrap()
+    done.pop().unwrap().1.await.unwrap()
 }
 
 async fn wait_tokio() -> usize {

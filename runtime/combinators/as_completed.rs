@@ -11,13 +11,15 @@ use std::time::Duration;
 use futures_core::Stream;
 
 use super::completion::CompletionQueue;
+use super::task_input::{indexed, TaskInput};
 use crate::task::{Task, TaskError};
 use crate::time::{sleep, Sleep, TimeoutError};
 
-/// Yields the tasks' outcomes in the order they complete: asyncio's
-/// `as_completed`. With a `timeout`, once it passes the stream yields one
-/// `Err(TimeoutError)` and ends; the unfinished tasks are not cancelled
-/// (dropping the stream detaches them).
+/// Yields the tasks' outcomes in the order they complete, each with the
+/// index of its task among the inputs: asyncio's `as_completed`, where you
+/// get the finished task itself. With a `timeout`, once it passes the stream
+/// yields one `Err(TimeoutError)` and ends; the unfinished tasks are not
+/// cancelled (dropping the stream detaches them).
 ///
 /// It is a `futures_core::Stream`; [`AsCompleted::next`] saves importing a
 /// `StreamExt`.
@@ -31,17 +33,18 @@ use crate::time::{sleep, Sleep, TimeoutError};
 ///     });
 ///     let mut stream = corio::as_completed([sleeper(6), sleeper(2), sleeper(4)], None);
 ///     let mut order = Vec::new();
-///     while let Some(outcome) = stream.next().await {
-///         order.push(outcome.unwrap().unwrap());
+///     while let Some(item) = stream.next().await {
+///         let (index, outcome) = item.unwrap();
+///         order.push((index, outcome.unwrap()));
 ///     }
-///     assert_eq!(order, [2, 4, 6]);
+///     assert_eq!(order, [(1, 2), (2, 4), (0, 6)]);
 /// });
 /// ```
-pub fn as_completed<T: 'static>(
-    tasks: impl IntoIterator<Item = Task<T>>,
+pub fn as_completed<T: 'static, I: TaskInput<T>>(
+    tasks: impl IntoIterator<Item = I>,
     timeout: Option<Duration>,
 ) -> AsCompleted<T> {
-    let tasks: Vec<Option<Task<T>>> = tasks.into_iter().map(Some).collect();
+    let tasks: Vec<Option<(usize, Task<T>)>> = indexed(tasks).into_iter().map(Some).collect();
     AsCompleted {
         remaining: tasks.len(),
         tasks,
@@ -56,7 +59,8 @@ pub fn as_completed<T: 'static>(
 /// The stream of [`as_completed`].
 #[must_use = "streams do nothing unless polled"]
 pub struct AsCompleted<T> {
-    tasks: Vec<Option<Task<T>>>,
+    /// `(index among the inputs, task)`, taken when yielded.
+    tasks: Vec<Option<(usize, Task<T>)>>,
     remaining: usize,
     ready: VecDeque<usize>,
     queue: Rc<CompletionQueue>,
@@ -67,8 +71,9 @@ pub struct AsCompleted<T> {
 
 impl<T> Unpin for AsCompleted<T> {}
 
-/// One item of [`as_completed`]: a task's outcome, or the timeout.
-pub type Completed<T> = Result<Result<T, TaskError>, TimeoutError>;
+/// One item of [`as_completed`]: the index of a finished task (its position
+/// among the inputs) and its outcome, or the timeout.
+pub type Completed<T> = Result<(usize, Result<T, TaskError>), TimeoutError>;
 
 impl<T> AsCompleted<T> {
     /// The next outcome in completion order; `None` when every task has been
@@ -77,7 +82,8 @@ impl<T> AsCompleted<T> {
     /// ```
     /// corio::run(async {
     ///     let mut s = corio::as_completed([corio::spawn(async { 'x' })], None);
-    ///     assert_eq!(s.next().await.unwrap().unwrap().unwrap(), 'x');
+    ///     let (index, outcome) = s.next().await.unwrap().unwrap();
+    ///     assert_eq!((index, outcome.unwrap()), (0, 'x'));
     ///     assert!(s.next().await.is_none());
     /// });
     /// ```
@@ -98,15 +104,15 @@ impl<T> Stream for AsCompleted<T> {
         if !this.watching {
             this.watching = true;
             for (i, task) in this.tasks.iter().enumerate() {
-                this.queue.watch(i, task.as_ref().expect("present").raw());
+                this.queue.watch(i, task.as_ref().expect("present").1.raw());
             }
         }
         this.ready.extend(this.queue.take_done());
-        if let Some(i) = this.ready.pop_front() {
-            let mut task = this.tasks[i].take().expect("each task completes once");
+        if let Some(slot) = this.ready.pop_front() {
+            let (i, mut task) = this.tasks[slot].take().expect("each task completes once");
             this.remaining -= 1;
             let outcome = task.take_outcome().expect("a reported task is done");
-            return Poll::Ready(Some(Ok(outcome)));
+            return Poll::Ready(Some(Ok((i, outcome))));
         }
         if let Some(timer) = &mut this.timer {
             if Pin::new(timer).poll(cx).is_ready() {
@@ -128,7 +134,7 @@ impl<T> AsCompleted<T> {
         if !self.watching {
             return;
         }
-        for task in self.tasks.iter().flatten() {
+        for (_, task) in self.tasks.iter().flatten() {
             self.queue.unwatch(task.raw());
         }
         self.watching = false;

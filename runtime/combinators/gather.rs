@@ -1,5 +1,10 @@
 //! `gather` and `gather_settled`: asyncio's `gather`, without and with
 //! `return_exceptions=True`.
+//!
+//! "Failed" means what it means for `wait(FirstException)` and `TaskGroup`:
+//! a panic, or an output that [`Fallible`] calls a failure (an `Err`) — and,
+//! for `gather` as in asyncio, a cancelled child, whose `CancelledError`
+//! would propagate.
 
 use std::fmt;
 use std::future::Future;
@@ -8,14 +13,19 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::completion::CompletionQueue;
+use super::fallible::Fallible;
+use super::gather_error::GatherError;
+use super::task_input::{indexed, TaskInput};
 use crate::task::{Task, TaskError};
 
 /// Waits for every task and returns their outputs in argument order:
 /// asyncio's `gather(*aws)`.
 ///
-/// * **Fail-fast:** the first task that panics or is cancelled ends the gather
-///   at once with that error; the other tasks are not cancelled and keep
-///   running (as in asyncio).
+/// * **Fail-fast:** the first task that fails — panics, is cancelled, or
+///   returns an output that [`Fallible`] calls a failure (an `Err`) — ends
+///   the gather at once with a [`GatherError`] that says which task and
+///   holds its error or its output; the other tasks are not cancelled and
+///   keep running (as in asyncio).
 /// * **Cancelling the gather** — dropping it before it finished, for example
 ///   because the task awaiting it was cancelled — cancels every task not done.
 /// * `gather` of nothing is `Ok(vec![])`.
@@ -33,9 +43,11 @@ use crate::task::{Task, TaskError};
 ///     assert_eq!(corio::gather([slow, fast]).await.unwrap(), ["slow", "fast"]);
 /// });
 /// ```
-pub fn gather<T: 'static>(tasks: impl IntoIterator<Item = Task<T>>) -> Gather<T> {
+pub fn gather<T: Fallible + 'static, I: TaskInput<T>>(
+    tasks: impl IntoIterator<Item = I>,
+) -> Gather<T> {
     Gather {
-        core: GatherCore::new(tasks),
+        core: GatherCore::new(indexed(tasks)),
     }
 }
 
@@ -52,7 +64,7 @@ pub fn gather<T: 'static>(tasks: impl IntoIterator<Item = Task<T>>) -> Gather<T>
 pub fn gather_futures<F>(futures: impl IntoIterator<Item = F>) -> Gather<F::Output>
 where
     F: Future + 'static,
-    F::Output: 'static,
+    F::Output: Fallible + 'static,
 {
     let at = std::panic::Location::caller();
     let tasks: Vec<_> = futures
@@ -76,9 +88,11 @@ where
 ///     assert!(outcomes[1].as_ref().unwrap_err().is_cancelled());
 /// });
 /// ```
-pub fn gather_settled<T: 'static>(tasks: impl IntoIterator<Item = Task<T>>) -> GatherSettled<T> {
+pub fn gather_settled<T: 'static, I: TaskInput<T>>(
+    tasks: impl IntoIterator<Item = I>,
+) -> GatherSettled<T> {
     GatherSettled {
-        core: GatherCore::new(tasks),
+        core: GatherCore::new(indexed(tasks)),
     }
 }
 
@@ -86,6 +100,8 @@ pub fn gather_settled<T: 'static>(tasks: impl IntoIterator<Item = Task<T>>) -> G
 /// says which task finished.
 struct GatherCore<T> {
     tasks: Vec<Option<Task<T>>>,
+    /// Each task's index among the inputs, for [`GatherError`].
+    indices: Vec<usize>,
     outcomes: Vec<Option<Result<T, TaskError>>>,
     remaining: usize,
     queue: Rc<CompletionQueue>,
@@ -95,12 +111,13 @@ struct GatherCore<T> {
 }
 
 impl<T> GatherCore<T> {
-    fn new(tasks: impl IntoIterator<Item = Task<T>>) -> GatherCore<T> {
-        let tasks: Vec<Option<Task<T>>> = tasks.into_iter().map(Some).collect();
-        let n = tasks.len();
+    fn new(inputs: Vec<(usize, Task<T>)>) -> GatherCore<T> {
+        let n = inputs.len();
+        let (indices, tasks) = inputs.into_iter().map(|(i, t)| (i, Some(t))).unzip();
         GatherCore {
             outcomes: (0..n).map(|_| None).collect(),
             tasks,
+            indices,
             remaining: n,
             queue: CompletionQueue::new(),
             watching: false,
@@ -108,13 +125,13 @@ impl<T> GatherCore<T> {
         }
     }
 
-    /// Collects the outcomes of tasks that finished. With `fail_fast`, returns
-    /// the first failure at once.
+    /// Collects the outcomes of tasks that finished. With `fail_fast` (which
+    /// says whether an output is a failure), returns the first failure at once.
     fn poll_collect(
         &mut self,
         cx: &mut Context<'_>,
-        fail_fast: bool,
-    ) -> Poll<Result<(), TaskError>> {
+        fail_fast: Option<fn(&T) -> bool>,
+    ) -> Poll<Result<(), GatherError<T>>> {
         self.queue.set_waker(cx.waker());
         if !self.watching {
             self.watching = true;
@@ -123,18 +140,30 @@ impl<T> GatherCore<T> {
                 self.queue.watch(i, task.raw());
             }
         }
-        for i in self.queue.take_done() {
-            let Some(mut task) = self.tasks[i].take() else {
+        for slot in self.queue.take_done() {
+            let Some(mut task) = self.tasks[slot].take() else {
                 continue;
             };
+            let index = self.indices[slot];
             let outcome = task.take_outcome().expect("a reported task is done");
             self.remaining -= 1;
-            match outcome {
-                Err(e) if fail_fast => {
+            if let Some(is_failure) = fail_fast {
+                let failure = match outcome {
+                    Err(error) => Some(GatherError::Task { index, error }),
+                    Ok(output) if is_failure(&output) => {
+                        Some(GatherError::Failed { index, output })
+                    }
+                    Ok(output) => {
+                        self.outcomes[slot] = Some(Ok(output));
+                        None
+                    }
+                };
+                if let Some(failure) = failure {
                     self.finish();
-                    return Poll::Ready(Err(e));
+                    return Poll::Ready(Err(failure));
                 }
-                outcome => self.outcomes[i] = Some(outcome),
+            } else {
+                self.outcomes[slot] = Some(outcome);
             }
         }
         if self.remaining == 0 {
@@ -177,12 +206,12 @@ pub struct Gather<T> {
 
 impl<T> Unpin for Gather<T> {}
 
-impl<T> Future for Gather<T> {
-    type Output = Result<Vec<T>, TaskError>;
+impl<T: Fallible> Future for Gather<T> {
+    type Output = Result<Vec<T>, GatherError<T>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let core = &mut self.core;
-        match core.poll_collect(cx, true) {
+        match core.poll_collect(cx, Some(T::is_failure)) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Ready(Ok(())) => Poll::Ready(Ok(core
@@ -210,7 +239,7 @@ impl<T> Future for GatherSettled<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let core = &mut self.core;
-        match core.poll_collect(cx, false) {
+        match core.poll_collect(cx, None) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(_) => Poll::Ready(
                 core.outcomes

@@ -1,4 +1,12 @@
 //! `wait`: asyncio's `wait(aws, timeout, return_when)`.
+//!
+//! asyncio hands back two sets of the same task objects, and a caller finds
+//! its tasks in them by identity. A corio `Task` is an owned handle, so
+//! `wait` takes the handles and gives each back paired with its index — its
+//! position among the inputs — so that the caller matches them to what it
+//! asked for without comparing ids. Pairs can be passed to `wait` (the usual
+//! loop over `pending`) or `gather` again, and keep their indices
+//! ([`TaskInput`]).
 
 use std::fmt;
 use std::future::Future;
@@ -8,25 +16,10 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::completion::CompletionQueue;
-use super::fallible::Fallible;
-use crate::task::state::Outcome;
+use super::return_when::{ReturnCondition, ReturnWhen};
+use super::task_input::TaskInput;
 use crate::task::Task;
 use crate::time::{sleep, Sleep};
-
-/// When [`wait`] returns (asyncio's `FIRST_COMPLETED`, `FIRST_EXCEPTION`,
-/// `ALL_COMPLETED`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ReturnWhen {
-    /// As soon as at least one task is done.
-    FirstCompleted,
-    /// As soon as a task fails — it panicked, or its output is a failure by
-    /// [`Fallible`] (an `Err`); a cancelled task does not count. With no
-    /// failure, the same as `AllCompleted`.
-    FirstException,
-    /// When every task is done (the default).
-    #[default]
-    AllCompleted,
-}
 
 /// `wait` was given no tasks (asyncio raises `ValueError`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,13 +33,21 @@ impl fmt::Display for EmptyWait {
 
 impl std::error::Error for EmptyWait {}
 
-/// Tasks split by [`wait`]: `(done, pending)`, each in argument order.
-pub type DoneAndPending<T> = (Vec<Task<T>>, Vec<Task<T>>);
+/// Tasks split by [`wait`]: `(done, pending)`, each an `(index, task)` list
+/// in index order, where the index is the task's position among the inputs.
+pub type DoneAndPending<T> = (Vec<(usize, Task<T>)>, Vec<(usize, Task<T>)>);
 
 /// Waits until `return_when` holds or `timeout` passes, then splits the tasks
 /// into `(done, pending)`: asyncio's `wait`. Nothing is cancelled, on timeout
 /// either; the split is made when `wait` resumes, so a task that finished
-/// meanwhile counts as done. The pending tasks come back to you, still running.
+/// meanwhile counts as done. The pending tasks come back to you, still
+/// running, each with its index.
+///
+/// `return_when` is a [`ReturnWhen`] (the tasks' output must implement
+/// [`Fallible`](crate::Fallible), since it may be `FirstException`), or one
+/// of the unit types [`FirstCompleted`](crate::FirstCompleted),
+/// [`AllCompleted`](crate::AllCompleted) (any output) and
+/// [`FirstException`](crate::FirstException).
 ///
 /// # Errors
 ///
@@ -65,16 +66,18 @@ pub type DoneAndPending<T> = (Vec<Task<T>>, Vec<Task<T>>);
 ///     assert!(done.is_empty() && pending.is_empty() && pending2.len() == 1);
 /// });
 /// ```
-pub fn wait<T: Fallible + 'static>(
-    tasks: impl IntoIterator<Item = Task<T>>,
-    return_when: ReturnWhen,
+pub fn wait<T: 'static, I: TaskInput<T>>(
+    tasks: impl IntoIterator<Item = I>,
+    return_when: impl ReturnCondition<T>,
     timeout: Option<Duration>,
 ) -> Wait<T> {
-    let tasks: Vec<Task<T>> = tasks.into_iter().collect();
+    let tasks = super::task_input::indexed(tasks);
+    let (return_when, failed) = return_when.into_parts();
     Wait {
         remaining: tasks.len(),
         tasks,
         return_when,
+        failed,
         timer: timeout.map(sleep),
         queue: CompletionQueue::new(),
         watching: false,
@@ -84,9 +87,11 @@ pub fn wait<T: Fallible + 'static>(
 /// The future of [`wait`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<T> {
-    tasks: Vec<Task<T>>,
+    tasks: Vec<(usize, Task<T>)>,
     remaining: usize,
     return_when: ReturnWhen,
+    /// Whether a finished task failed (asked only for `FirstException`).
+    failed: fn(&Task<T>) -> bool,
     timer: Option<Sleep>,
     queue: Rc<CompletionQueue>,
     watching: bool,
@@ -94,37 +99,24 @@ pub struct Wait<T> {
 
 impl<T> Unpin for Wait<T> {}
 
-/// `true` if a finished task failed: it panicked, or its output is a failure.
-pub(crate) fn task_failed<T: Fallible>(task: &Task<T>) -> bool {
-    // SAFETY: the handle keeps the header alive; we are on its thread.
-    let h = unsafe { task.raw().as_ref() };
-    match h.state.outcome() {
-        Some(Outcome::Panicked) => true,
-        Some(Outcome::Returned) if !h.state.is(crate::task::state::RESULT_TAKEN) => {
-            // SAFETY: the task returned and its output was not taken, so the
-            // stage is `Finished` and holds a `T` until the handle takes it.
-            let output = unsafe { &*(h.vtable.output_ptr)(task.raw()).cast::<T>() };
-            output.is_failure()
-        }
-        _ => false,
-    }
-}
-
-impl<T: Fallible> Wait<T> {
+impl<T> Wait<T> {
     fn split(&mut self) -> Poll<Result<DoneAndPending<T>, EmptyWait>> {
-        for task in &self.tasks {
+        for (_, task) in &self.tasks {
             if !task.is_done() {
                 self.queue.unwatch(task.raw());
             }
         }
-        let (done, pending) = std::mem::take(&mut self.tasks)
+        self.watching = false;
+        let (mut done, mut pending): DoneAndPending<T> = std::mem::take(&mut self.tasks)
             .into_iter()
-            .partition(|t| t.is_done());
+            .partition(|(_, t)| t.is_done());
+        done.sort_by_key(|(index, _)| *index);
+        pending.sort_by_key(|(index, _)| *index);
         Poll::Ready(Ok((done, pending)))
     }
 }
 
-impl<T: Fallible> Future for Wait<T> {
+impl<T> Future for Wait<T> {
     type Output = Result<DoneAndPending<T>, EmptyWait>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -135,15 +127,15 @@ impl<T: Fallible> Future for Wait<T> {
         this.queue.set_waker(cx.waker());
         if !this.watching {
             this.watching = true;
-            for (i, task) in this.tasks.iter().enumerate() {
-                this.queue.watch(i, task.raw());
+            for (slot, (_, task)) in this.tasks.iter().enumerate() {
+                this.queue.watch(slot, task.raw());
             }
         }
-        for i in this.queue.take_done() {
+        for slot in this.queue.take_done() {
             this.remaining -= 1;
             let met = match this.return_when {
                 ReturnWhen::FirstCompleted => true,
-                ReturnWhen::FirstException => task_failed(&this.tasks[i]),
+                ReturnWhen::FirstException => (this.failed)(&this.tasks[slot].1),
                 ReturnWhen::AllCompleted => false,
             };
             if met {
@@ -165,7 +157,7 @@ impl<T: Fallible> Future for Wait<T> {
 impl<T> Drop for Wait<T> {
     fn drop(&mut self) {
         if self.watching {
-            for task in &self.tasks {
+            for (_, task) in &self.tasks {
                 self.queue.unwatch(task.raw());
             }
         }

@@ -13,9 +13,12 @@
 
 pub(crate) mod call_later;
 pub(crate) mod clock;
+mod enclosing;
 pub(crate) mod interval;
 pub(crate) mod sleep;
+mod task_timeout;
 pub(crate) mod timeout;
+mod timeout_scope;
 pub(crate) mod wheel;
 
 use std::rc::Rc;
@@ -25,9 +28,9 @@ use std::time::{Duration, Instant};
 pub use call_later::{call_at, call_later, TimerHandle};
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};
-pub use timeout::{
-    timeout, timeout_at, timeout_scope, wait_for, Timeout, TimeoutError, TimeoutScope,
-};
+pub use task_timeout::TaskTimeout;
+pub use timeout::{timeout, timeout_at, wait_for, Timeout, TimeoutError};
+pub use timeout_scope::{timeout_scope, Scoped, TimeoutScope};
 
 use crate::event_loop::callback::ScheduledCallback;
 use crate::event_loop::context;

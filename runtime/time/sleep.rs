@@ -80,6 +80,17 @@ pub struct Sleep {
 }
 
 impl Sleep {
+    /// A timer for a timeout: like [`sleep`], except that a zero delay is a
+    /// deadline of "now" (due at the first poll) rather than a yield, so that
+    /// the timeout has a deadline that nested timeouts can compare with (see
+    /// `enclosing.rs`). A timeout gives the loop its one turn itself.
+    pub(crate) fn for_timeout(delay: Duration) -> Sleep {
+        Sleep {
+            target: Target::After(delay),
+            timer: None,
+        }
+    }
+
     fn new(target: Target) -> Sleep {
         let target = match target {
             Target::After(d) if d.is_zero() => Target::Yield { yielded: false },

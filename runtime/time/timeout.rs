@@ -1,20 +1,32 @@
-//! Timeouts: `timeout`, `timeout_at`, `wait_for`, and asyncio 3.11's
-//! `timeout` scope with `reschedule`.
+//! Timeouts: `timeout`, `timeout_at` and `wait_for` (asyncio's `wait_for`
+//! for a plain future; [`Task::wait_for`](crate::Task::wait_for) for a task).
 //!
 //! A timeout polls the inner future first and the timer second, so a future
 //! that is already done wins even against a zero timeout (asyncio's
 //! `wait_for` rule). On expiry the inner future is dropped — Rust's form of
 //! cancelling it — and the caller gets [`TimeoutError`].
+//!
+//! Two rules keep timeouts from misbehaving in loops:
+//!
+//! * **One turn first.** A timeout never expires on its first poll: when the
+//!   inner future is pending and the deadline has already passed (a zero
+//!   delay, a deadline in the past), it wakes its task and returns `Pending`
+//!   once, as asyncio's `timeout(0)` schedules the cancellation with
+//!   `call_soon`. Every other ready task runs before the timeout is reported,
+//!   so a retry loop built on `timeout(Duration::ZERO, f)` cannot starve them.
+//! * **The outermost expired timeout reports.** When timeouts are nested and
+//!   several have expired, the inner ones step aside and the outermost one
+//!   returns `TimeoutError` (see `enclosing.rs`), as in asyncio, where the
+//!   outer scope's cancellation unwinds through the inner ones.
 
-use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use super::sleep::{sleep, sleep_until, Sleep};
+use super::enclosing::EnclosingDeadline;
+use super::sleep::{sleep_until, Sleep};
 
 /// The deadline passed before the future completed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,8 +41,9 @@ impl fmt::Display for TimeoutError {
 impl std::error::Error for TimeoutError {}
 
 /// Runs `future` for at most `delay`; on expiry drops it and returns
-/// `Err(TimeoutError)`. A `delay` of zero still lets an already-ready future
-/// return its value.
+/// `Err(TimeoutError)`. A future that is ready at the first poll returns its
+/// value even with a zero `delay`; one that is pending gets one loop turn
+/// (every other ready task runs) before a zero `delay` expires.
 ///
 /// ```
 /// use std::time::Duration;
@@ -43,12 +56,13 @@ impl std::error::Error for TimeoutError {}
 pub fn timeout<F: Future>(delay: Duration, future: F) -> Timeout<F> {
     Timeout {
         future,
-        sleep: sleep(delay),
-        zero: delay.is_zero(),
+        sleep: Sleep::for_timeout(delay),
+        polled: false,
     }
 }
 
-/// Runs `future` until `deadline` at most, as [`timeout`].
+/// Runs `future` until `deadline` at most, as [`timeout`]; a deadline already
+/// passed gives a pending future one loop turn, as a zero delay does.
 ///
 /// ```
 /// use std::time::{Duration, Instant};
@@ -62,13 +76,21 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
         future,
         sleep: sleep_until(deadline),
-        zero: false,
+        polled: false,
     }
 }
 
-/// asyncio's `wait_for(aw, timeout)`: the same as [`timeout`]. The future is
-/// dropped on expiry; to cancel a [`Task`](crate::Task) on expiry, call its
-/// `cancel()` when this returns `Err` (dropping a `Task` handle only detaches it).
+/// asyncio's `wait_for(aw, timeout)` for a plain future: the same as
+/// [`timeout`]. On expiry the future is dropped, which is how a Rust future
+/// is cancelled; its destructors have run when this returns.
+///
+/// **For a [`Task`](crate::Task), call [`Task::wait_for`](crate::Task::wait_for)**: it
+/// cancels the task on expiry and waits until the cancellation is done, as
+/// asyncio's `wait_for(task, t)` does. Given to this function, a `Task`
+/// handle is dropped on expiry, which only detaches the task (it keeps
+/// running) — the way to keep a task alive past a timeout, like asyncio's
+/// `wait_for(shield(task), t)`. One generic function cannot tell a `Task`
+/// from other futures (Rust has no specialization), hence the two spellings.
 ///
 /// ```
 /// use std::time::Duration;
@@ -87,8 +109,9 @@ pub fn wait_for<F: Future>(future: F, delay: Duration) -> Timeout<F> {
 pub struct Timeout<F> {
     future: F,
     sleep: Sleep,
-    /// A zero timeout expires at the first poll, without a timer or a yield.
-    zero: bool,
+    /// The first poll is over: from now on an expired deadline is reported
+    /// (the first poll gives the loop a turn instead).
+    polled: bool,
 }
 
 impl<F> Timeout<F> {
@@ -102,6 +125,18 @@ impl<F> Timeout<F> {
         &self.future
     }
 
+    /// The inner future, mutably. Having `&mut Timeout` means it is not
+    /// pinned (or is `Unpin`), so handing out `&mut F` cannot move a pinned
+    /// future.
+    ///
+    /// ```
+    /// let mut t = corio::time::timeout(std::time::Duration::ZERO, std::future::ready(1));
+    /// let _inner: &mut std::future::Ready<i32> = t.get_mut();
+    /// ```
+    pub fn get_mut(&mut self) -> &mut F {
+        &mut self.future
+    }
+
     /// Moves the deadline (asyncio's `reschedule`, for a timeout you hold).
     ///
     /// ```
@@ -113,10 +148,9 @@ impl<F> Timeout<F> {
     /// });
     /// ```
     pub fn reschedule(self: Pin<&mut Self>, deadline: Instant) {
-        // SAFETY: `sleep` and `zero` are never pinned-projected elsewhere and
-        // are `Unpin`; `future` is not touched.
+        // SAFETY: `sleep` is never pinned-projected elsewhere and is `Unpin`;
+        // `future` is not touched.
         let this = unsafe { self.get_unchecked_mut() };
-        this.zero = false;
         Pin::new(&mut this.sleep).reset(deadline);
     }
 }
@@ -128,178 +162,25 @@ impl<F: Future> Future for Timeout<F> {
         // SAFETY: `future` is structurally pinned: it is never moved out of
         // `self`, and `Timeout` has no `Drop` impl that could move it.
         let this = unsafe { self.get_unchecked_mut() };
+        let enclosing = EnclosingDeadline::enter(this.sleep.deadline());
         // SAFETY: see above.
         let future = unsafe { Pin::new_unchecked(&mut this.future) };
         if let Poll::Ready(v) = future.poll(cx) {
             return Poll::Ready(Ok(v));
         }
-        if this.zero {
-            return Poll::Ready(Err(TimeoutError));
+        let first_poll = !std::mem::replace(&mut this.polled, true);
+        if Pin::new(&mut this.sleep).poll(cx).is_pending() {
+            return Poll::Pending;
         }
-        match Pin::new(&mut this.sleep).poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(TimeoutError)),
-            Poll::Pending => Poll::Pending,
+        if enclosing.defers_to_outer(cx) {
+            return Poll::Pending;
         }
-    }
-}
-
-/// asyncio 3.11's `async with asyncio.timeout(delay) as cm`: runs the body
-/// made by `body(cm)` with a deadline that the body itself can move with
-/// [`TimeoutScope::reschedule`].
-///
-/// ```
-/// use std::time::{Duration, Instant};
-/// corio::run(async {
-///     let r = corio::time::timeout_scope(Duration::from_millis(5), |cm| async move {
-///         cm.reschedule(Instant::now() + Duration::from_secs(5)); // more time
-///         corio::time::sleep(Duration::from_millis(20)).await;
-///         "finished"
-///     })
-///     .await;
-///     assert_eq!(r, Ok("finished"));
-/// });
-/// ```
-pub fn timeout_scope<F, B>(delay: Duration, body: B) -> Scoped<F>
-where
-    B: FnOnce(TimeoutScope) -> F,
-    F: Future,
-{
-    let scope = TimeoutScope(Rc::new(ScopeState {
-        deadline: Cell::new(None),
-        delay,
-        changed: Cell::new(false),
-        waker: Cell::new(None),
-        expired: Cell::new(false),
-    }));
-    Scoped {
-        future: body(scope.clone()),
-        sleep: sleep(delay),
-        scope,
-    }
-}
-
-struct ScopeState {
-    /// `None` until the scope is first polled (then `now + delay`), or set by `reschedule`.
-    deadline: Cell<Option<Instant>>,
-    delay: Duration,
-    /// `reschedule` was called since the timer was last armed.
-    changed: Cell<bool>,
-    /// The scope's waker, so `reschedule` from elsewhere re-arms it.
-    waker: Cell<Option<Waker>>,
-    expired: Cell<bool>,
-}
-
-/// The handle a [`timeout_scope`] body receives (asyncio's `cm`).
-#[derive(Clone)]
-pub struct TimeoutScope(Rc<ScopeState>);
-
-impl TimeoutScope {
-    /// The current deadline (`None` before the scope's first poll).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// corio::run(async {
-    ///     corio::time::timeout_scope(Duration::from_secs(1), |cm| async move {
-    ///         assert!(cm.when().is_some());
-    ///     }).await.unwrap();
-    /// });
-    /// ```
-    pub fn when(&self) -> Option<Instant> {
-        self.0.deadline.get()
-    }
-
-    /// Moves the deadline, earlier or later.
-    ///
-    /// ```
-    /// use std::time::{Duration, Instant};
-    /// corio::run(async {
-    ///     let r = corio::time::timeout_scope(Duration::from_secs(60), |cm| async move {
-    ///         cm.reschedule(Instant::now());
-    ///         std::future::pending::<()>().await
-    ///     }).await;
-    ///     assert!(r.is_err());
-    /// });
-    /// ```
-    pub fn reschedule(&self, deadline: Instant) {
-        self.0.deadline.set(Some(deadline));
-        self.0.changed.set(true);
-        if let Some(w) = self.0.waker.take() {
-            w.wake();
+        if first_poll {
+            // One turn for the loop before a deadline that had already
+            // passed is reported (see the module docs).
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
         }
-    }
-
-    /// `true` once the deadline passed and the body was cancelled.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// corio::run(async {
-    ///     corio::time::timeout_scope(Duration::from_secs(1), |cm| async move {
-    ///         assert!(!cm.expired());
-    ///     }).await.unwrap();
-    /// });
-    /// ```
-    pub fn expired(&self) -> bool {
-        self.0.expired.get()
-    }
-}
-
-impl fmt::Debug for TimeoutScope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TimeoutScope")
-            .field("when", &self.when())
-            .field("expired", &self.expired())
-            .finish()
-    }
-}
-
-/// The future of [`timeout_scope`].
-#[must_use = "futures do nothing unless awaited"]
-pub struct Scoped<F> {
-    future: F,
-    sleep: Sleep,
-    scope: TimeoutScope,
-}
-
-impl<F> fmt::Debug for Scoped<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Scoped")
-            .field("scope", &self.scope)
-            .finish()
-    }
-}
-
-impl<F: Future> Future for Scoped<F> {
-    type Output = Result<F::Output, TimeoutError>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: `future` is structurally pinned (never moved out; no Drop
-        // impl on `Scoped`); the other fields are `Unpin`.
-        let this = unsafe { self.get_unchecked_mut() };
-        let state = &this.scope.0;
-        if state.deadline.get().is_none() {
-            state.deadline.set(Some(super::clock::deadline_after(
-                super::now(),
-                state.delay,
-            )));
-        }
-        // SAFETY: see above.
-        let future = unsafe { Pin::new_unchecked(&mut this.future) };
-        if let Poll::Ready(v) = future.poll(cx) {
-            return Poll::Ready(Ok(v));
-        }
-        if state.changed.replace(false) || this.sleep.deadline() != state.deadline.get() {
-            let deadline = state.deadline.get().expect("set above");
-            Pin::new(&mut this.sleep).reset(deadline);
-        }
-        match Pin::new(&mut this.sleep).poll(cx) {
-            Poll::Ready(()) => {
-                state.expired.set(true);
-                Poll::Ready(Err(TimeoutError))
-            }
-            Poll::Pending => {
-                state.waker.set(Some(cx.waker().clone()));
-                Poll::Pending
-            }
-        }
+        Poll::Ready(Err(TimeoutError))
     }
 }
