@@ -1837,9 +1837,9 @@ impl Drop for CountedWaker {
 /// Waiters that give up — a wait cancelled by a timeout, or a task that
 /// went away — must not pile up on a socket that stays idle: 10,000
 /// abandoned waits, each from a different task (modelled by a different
-/// waker), each leave a waker — and so a task allocation — behind.
+/// waker). (Failed while a dropped wait left its waker — and so a task
+/// allocation — in the socket until its next event.)
 #[test]
-#[ignore = "BUG: ScheduledIo keeps every distinct waker that found the socket not ready until the socket's next event; abandoned waits on an idle socket accumulate without bound"]
 fn abandoned_waits_on_an_idle_socket_are_not_retained() {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;

@@ -20,9 +20,24 @@
 //! so one task can read while another writes the same socket. Several tasks
 //! may wait in one direction (two tasks accepting on one listener): each is
 //! woken.
+//!
+//! **Leaving a wait.** Each waiter has its own entry in a `Slab` and holds a
+//! [`WaiterKey`] to it, so a wait that ends without an event (its future
+//! dropped by a timeout, its task cancelled) removes its waker in O(1), and
+//! an idle socket keeps no waker of a task that stopped waiting. An event
+//! takes every waker of its direction at once and starts a new *round*; a
+//! key from an older round names an entry that is gone (and whose index may
+//! already hold someone else's waker), so it is recognised as stale and left
+//! alone. Keys are held by `Waiter` (`registration.rs`), which removes its
+//! entry when dropped.
+//!
+//! Wakers are cloned and dropped only while no borrow of this state is held:
+//! both can run user code (a hand-written `RawWakerVTable`).
 
 use std::cell::{Cell, RefCell};
-use std::task::{Context, Poll, Waker};
+use std::task::Waker;
+
+use slab::Slab;
 
 /// Readiness bits.
 pub(crate) const READABLE: u8 = 1 << 0;
@@ -58,26 +73,58 @@ pub(crate) struct ReadyEvent {
     tick: u32,
 }
 
-/// The tasks waiting in one direction: almost always one, kept inline.
+/// Where one waiter's waker is: its direction, its slab index, and the
+/// round the index belongs to (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WaiterKey {
+    direction: Direction,
+    index: usize,
+    round: u64,
+}
+
+impl WaiterKey {
+    pub(crate) fn direction(self) -> Direction {
+        self.direction
+    }
+}
+
+/// The tasks waiting in one direction, one slab entry each.
 #[derive(Default)]
 struct Waiters {
-    first: Option<Waker>,
-    more: Vec<Waker>,
+    wakers: Slab<Waker>,
+    /// Bumped whenever every waker is taken; a 64-bit count never wraps.
+    round: u64,
+    /// This round's entry for the `poll_*` methods, which have no future to
+    /// hold a key (see `add_shared_waiter`).
+    shared: Option<usize>,
 }
 
 impl Waiters {
-    fn add(&mut self, waker: &Waker) {
-        match &self.first {
-            None => self.first = Some(waker.clone()),
-            Some(w) if w.will_wake(waker) => {}
-            Some(_) if self.more.iter().any(|w| w.will_wake(waker)) => {}
-            Some(_) => self.more.push(waker.clone()),
+    /// The index `key` names, if it is this round's and still occupied.
+    fn live(&self, key: WaiterKey) -> Option<usize> {
+        (key.round == self.round && self.wakers.contains(key.index)).then_some(key.index)
+    }
+
+    /// Stores `waker` at `index` (giving back the waker it displaces), or in
+    /// a new entry when `index` is `None`; returns where it went.
+    fn store(&mut self, index: Option<usize>, waker: Waker) -> (usize, Option<Waker>) {
+        match index {
+            Some(index) => {
+                let displaced = std::mem::replace(&mut self.wakers[index], waker);
+                (index, Some(displaced))
+            }
+            None => (self.wakers.insert(waker), None),
         }
     }
 
+    /// Takes every waker and starts a new round, so that no key of the
+    /// old one can name an entry of the new.
     fn take_into(&mut self, wake: &mut Vec<Waker>) {
-        wake.extend(self.first.take());
-        wake.append(&mut self.more);
+        if !self.wakers.is_empty() {
+            wake.extend(self.wakers.drain());
+        }
+        self.shared = None;
+        self.round += 1;
     }
 }
 
@@ -104,25 +151,90 @@ impl ScheduledIo {
         }
     }
 
-    /// Ready to go in `direction`? If not, remember the task's waker.
-    pub(crate) fn poll_ready(
-        &self,
-        cx: &mut Context<'_>,
-        direction: Direction,
-    ) -> Poll<ReadyEvent> {
+    /// The readiness that lets an operation in `direction` proceed, if any.
+    pub(crate) fn ready(&self, direction: Direction) -> Option<ReadyEvent> {
         let ready = self.readiness.get() & direction.mask();
-        if ready != 0 {
-            return Poll::Ready(ReadyEvent {
-                ready,
-                tick: self.tick.get(),
-            });
+        (ready != 0).then(|| ReadyEvent {
+            ready,
+            tick: self.tick.get(),
+        })
+    }
+
+    /// Makes `waker` wait in `direction`, in the entry `current` names if
+    /// it is still live (its waker replaced unless it wakes the same task),
+    /// in a new entry otherwise. Returns the entry's key; whoever holds it
+    /// gives it back with [`remove_waiter`](Self::remove_waiter).
+    pub(crate) fn add_waiter(
+        &self,
+        direction: Direction,
+        waker: &Waker,
+        current: Option<WaiterKey>,
+    ) -> WaiterKey {
+        let current = current.filter(|key| key.direction == direction);
+        let (index, round) = self.put(direction, waker, |w| current.and_then(|k| w.live(k)));
+        WaiterKey {
+            direction,
+            index,
+            round,
         }
-        let waiters = match direction {
+    }
+
+    /// Makes `waker` wait in `direction` in the one entry shared by every
+    /// caller without a key of its own (the `poll_*` methods and the
+    /// `AsyncRead`/`AsyncWrite` impls): the latest caller replaces the one
+    /// before, as tokio's `poll_read_ready` does. Nothing accumulates, and a
+    /// caller that stops polling leaves at most this one waker until the
+    /// next event.
+    pub(crate) fn add_shared_waiter(&self, direction: Direction, waker: &Waker) {
+        let (index, _) = self.put(direction, waker, |w| w.shared);
+        self.waiters(direction).borrow_mut().shared = Some(index);
+    }
+
+    /// Stores `waker` at the entry `find` picks (or a new one); returns its
+    /// index and round.
+    fn put(
+        &self,
+        direction: Direction,
+        waker: &Waker,
+        find: impl Fn(&Waiters) -> Option<usize>,
+    ) -> (usize, u64) {
+        let waiters = self.waiters(direction);
+        {
+            let w = waiters.borrow();
+            if let Some(index) = find(&w) {
+                if w.wakers[index].will_wake(waker) {
+                    return (index, w.round);
+                }
+            }
+        }
+        // Cloning a waker, and dropping the one it displaces, may run user
+        // code: neither happens while `waiters` is borrowed.
+        let fresh = waker.clone();
+        let (index, round, displaced) = {
+            let mut w = waiters.borrow_mut();
+            let found = find(&w);
+            let (index, displaced) = w.store(found, fresh);
+            (index, w.round, displaced)
+        };
+        drop(displaced);
+        (index, round)
+    }
+
+    /// The wait `key` names ended without an event: forget its waker. A
+    /// stale key (its round already woken) removes nothing.
+    pub(crate) fn remove_waiter(&self, key: WaiterKey) {
+        let removed = {
+            let mut waiters = self.waiters(key.direction).borrow_mut();
+            waiters.live(key).map(|index| waiters.wakers.remove(index))
+        };
+        drop(removed);
+    }
+
+    fn waiters(&self, direction: Direction) -> &RefCell<Waiters> {
+        match direction {
             Direction::Read => &self.readers,
             Direction::Write => &self.writers,
-        };
-        waiters.borrow_mut().add(cx.waker());
-        Poll::Pending
+        }
     }
 
     /// An operation hit `WouldBlock`: forget the readiness it saw, unless a
@@ -146,7 +258,7 @@ impl ScheduledIo {
         }
     }
 
-    /// The socket is going away: wake both waiters so they see the close.
+    /// The socket is going away: wake every waiter so they see the close.
     pub(crate) fn shutdown(&self, wake: &mut Vec<Waker>) {
         self.readiness
             .set(self.readiness.get() | READ_CLOSED | WRITE_CLOSED);
