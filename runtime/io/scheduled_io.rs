@@ -21,8 +21,8 @@
 //! may wait in one direction (two tasks accepting on one listener): each is
 //! woken.
 //!
-//! **Leaving a wait.** Each waiter has its own entry in a `Slab` and holds a
-//! [`WaiterKey`] to it, so a wait that ends without an event (its future
+//! **Leaving a wait.** Each waiter has its own entry (the first inline, the
+//! others in a `Slab`) and holds a [`WaiterKey`] to it, so a wait that ends without an event (its future
 //! dropped by a timeout, its task cancelled) removes its waker in O(1), and
 //! an idle socket keeps no waker of a task that stopped waiting. An event
 //! takes every waker of its direction at once and starts a new *round*; a
@@ -88,43 +88,91 @@ impl WaiterKey {
     }
 }
 
-/// The tasks waiting in one direction, one slab entry each.
+/// The tasks waiting in one direction.
 #[derive(Default)]
 struct Waiters {
-    wakers: Slab<Waker>,
-    /// Bumped whenever every waker is taken; a 64-bit count never wraps.
-    round: u64,
+    /// Bumped whenever every waker is taken; a 64-bit count never wraps. It
+    /// sits outside the `RefCell` so that a stale key costs one comparison.
+    round: Cell<u64>,
+    entries: RefCell<Entries>,
+}
+
+/// The wakers of one direction. Index 0 is `first`, kept inline because one
+/// waiter is the common case; index `n + 1` is `more[n]`.
+#[derive(Default)]
+struct Entries {
+    first: Option<Waker>,
+    more: Slab<Waker>,
     /// This round's entry for the `poll_*` methods, which have no future to
     /// hold a key (see `add_shared_waiter`).
     shared: Option<usize>,
 }
 
-impl Waiters {
-    /// The index `key` names, if it is this round's and still occupied.
-    fn live(&self, key: WaiterKey) -> Option<usize> {
-        (key.round == self.round && self.wakers.contains(key.index)).then_some(key.index)
+impl Entries {
+    fn get_mut(&mut self, index: usize) -> Option<&mut Waker> {
+        match index {
+            0 => self.first.as_mut(),
+            n => self.more.get_mut(n - 1),
+        }
     }
 
-    /// Stores `waker` at `index` (giving back the waker it displaces), or in
-    /// a new entry when `index` is `None`; returns where it went.
-    fn store(&mut self, index: Option<usize>, waker: Waker) -> (usize, Option<Waker>) {
-        match index {
-            Some(index) => {
-                let displaced = std::mem::replace(&mut self.wakers[index], waker);
-                (index, Some(displaced))
-            }
-            None => (self.wakers.insert(waker), None),
+    fn insert(&mut self, waker: Waker) -> usize {
+        if self.first.is_none() {
+            self.first = Some(waker);
+            0
+        } else {
+            self.more.insert(waker) + 1
         }
+    }
+
+    fn remove(&mut self, index: usize) -> Option<Waker> {
+        match index {
+            0 => self.first.take(),
+            n => self.more.try_remove(n - 1),
+        }
+    }
+
+    /// Stores `waker` at `index` if that entry is occupied (giving back the
+    /// waker it displaces), in a new entry otherwise; returns where it went.
+    fn store(&mut self, index: Option<usize>, waker: Waker) -> (usize, Option<Waker>) {
+        if let Some(index) = index {
+            if let Some(held) = self.get_mut(index) {
+                return (index, Some(std::mem::replace(held, waker)));
+            }
+        }
+        (self.insert(waker), None)
+    }
+}
+
+impl Waiters {
+    /// Stores `waker` at the entry `current` (unless it already holds a
+    /// waker of the same task), or in a new entry; returns the index.
+    fn put(&self, waker: &Waker, current: Option<usize>) -> usize {
+        if let Some(index) = current {
+            if let Some(held) = self.entries.borrow_mut().get_mut(index) {
+                if held.will_wake(waker) {
+                    return index;
+                }
+            }
+        }
+        // Cloning a waker, and dropping the one it displaces, may run user
+        // code: neither happens while `entries` is borrowed.
+        let fresh = waker.clone();
+        let (index, displaced) = self.entries.borrow_mut().store(current, fresh);
+        drop(displaced);
+        index
     }
 
     /// Takes every waker and starts a new round, so that no key of the
     /// old one can name an entry of the new.
-    fn take_into(&mut self, wake: &mut Vec<Waker>) {
-        if !self.wakers.is_empty() {
-            wake.extend(self.wakers.drain());
+    fn take_into(&self, wake: &mut Vec<Waker>) {
+        let mut entries = self.entries.borrow_mut();
+        wake.extend(entries.first.take());
+        if !entries.more.is_empty() {
+            wake.extend(entries.more.drain());
         }
-        self.shared = None;
-        self.round += 1;
+        entries.shared = None;
+        self.round.set(self.round.get() + 1);
     }
 }
 
@@ -133,8 +181,8 @@ impl Waiters {
 pub(crate) struct ScheduledIo {
     readiness: Cell<u8>,
     tick: Cell<u32>,
-    readers: RefCell<Waiters>,
-    writers: RefCell<Waiters>,
+    readers: Waiters,
+    writers: Waiters,
 }
 
 impl ScheduledIo {
@@ -144,10 +192,10 @@ impl ScheduledIo {
         self.readiness.set(self.readiness.get() | ready);
         self.tick.set(self.tick.get().wrapping_add(1));
         if ready & Direction::Read.mask() != 0 {
-            self.readers.borrow_mut().take_into(wake);
+            self.readers.take_into(wake);
         }
         if ready & Direction::Write.mask() != 0 {
-            self.writers.borrow_mut().take_into(wake);
+            self.writers.take_into(wake);
         }
     }
 
@@ -170,11 +218,14 @@ impl ScheduledIo {
         waker: &Waker,
         current: Option<WaiterKey>,
     ) -> WaiterKey {
-        let current = current.filter(|key| key.direction == direction);
-        let (index, round) = self.put(direction, waker, |w| current.and_then(|k| w.live(k)));
+        let waiters = self.waiters(direction);
+        let round = waiters.round.get();
+        let current = current
+            .filter(|key| key.direction == direction && key.round == round)
+            .map(|key| key.index);
         WaiterKey {
             direction,
-            index,
+            index: waiters.put(waker, current),
             round,
         }
     }
@@ -186,51 +237,24 @@ impl ScheduledIo {
     /// caller that stops polling leaves at most this one waker until the
     /// next event.
     pub(crate) fn add_shared_waiter(&self, direction: Direction, waker: &Waker) {
-        let (index, _) = self.put(direction, waker, |w| w.shared);
-        self.waiters(direction).borrow_mut().shared = Some(index);
-    }
-
-    /// Stores `waker` at the entry `find` picks (or a new one); returns its
-    /// index and round.
-    fn put(
-        &self,
-        direction: Direction,
-        waker: &Waker,
-        find: impl Fn(&Waiters) -> Option<usize>,
-    ) -> (usize, u64) {
         let waiters = self.waiters(direction);
-        {
-            let w = waiters.borrow();
-            if let Some(index) = find(&w) {
-                if w.wakers[index].will_wake(waker) {
-                    return (index, w.round);
-                }
-            }
-        }
-        // Cloning a waker, and dropping the one it displaces, may run user
-        // code: neither happens while `waiters` is borrowed.
-        let fresh = waker.clone();
-        let (index, round, displaced) = {
-            let mut w = waiters.borrow_mut();
-            let found = find(&w);
-            let (index, displaced) = w.store(found, fresh);
-            (index, w.round, displaced)
-        };
-        drop(displaced);
-        (index, round)
+        let current = waiters.entries.borrow().shared;
+        let index = waiters.put(waker, current);
+        waiters.entries.borrow_mut().shared = Some(index);
     }
 
     /// The wait `key` names ended without an event: forget its waker. A
     /// stale key (its round already woken) removes nothing.
     pub(crate) fn remove_waiter(&self, key: WaiterKey) {
-        let removed = {
-            let mut waiters = self.waiters(key.direction).borrow_mut();
-            waiters.live(key).map(|index| waiters.wakers.remove(index))
-        };
+        let waiters = self.waiters(key.direction);
+        if key.round != waiters.round.get() {
+            return;
+        }
+        let removed = waiters.entries.borrow_mut().remove(key.index);
         drop(removed);
     }
 
-    fn waiters(&self, direction: Direction) -> &RefCell<Waiters> {
+    fn waiters(&self, direction: Direction) -> &Waiters {
         match direction {
             Direction::Read => &self.readers,
             Direction::Write => &self.writers,
@@ -262,7 +286,101 @@ impl ScheduledIo {
     pub(crate) fn shutdown(&self, wake: &mut Vec<Waker>) {
         self.readiness
             .set(self.readiness.get() | READ_CLOSED | WRITE_CLOSED);
-        self.readers.borrow_mut().take_into(wake);
-        self.writers.borrow_mut().take_into(wake);
+        self.readers.take_into(wake);
+        self.writers.take_into(wake);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// Counts its wakes.
+    struct Counter(AtomicUsize);
+
+    impl std::task::Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn counter() -> (Arc<Counter>, Waker) {
+        let c = Arc::new(Counter(AtomicUsize::new(0)));
+        (c.clone(), Waker::from(c))
+    }
+
+    fn event(io: &ScheduledIo) -> usize {
+        let mut wake = Vec::new();
+        io.record(READABLE, &mut wake);
+        let n = wake.len();
+        wake.into_iter().for_each(Waker::wake);
+        n
+    }
+
+    #[test]
+    fn a_removed_waiter_is_not_woken_and_the_others_are() {
+        let io = ScheduledIo::default();
+        let (a, wa) = counter();
+        let (b, wb) = counter();
+        let (c, wc) = counter();
+        let _ka = io.add_waiter(Direction::Read, &wa, None);
+        let kb = io.add_waiter(Direction::Read, &wb, None);
+        let _kc = io.add_waiter(Direction::Read, &wc, None);
+        io.remove_waiter(kb);
+        assert_eq!(event(&io), 2);
+        let woken: Vec<_> = [&a, &b, &c].map(|x| x.0.load(Ordering::SeqCst)).into();
+        assert_eq!(woken, [1, 0, 1]);
+    }
+
+    #[test]
+    fn a_key_of_an_older_round_removes_nothing() {
+        let io = ScheduledIo::default();
+        let (_, wa) = counter();
+        let (b, wb) = counter();
+        let stale = io.add_waiter(Direction::Read, &wa, None);
+        assert_eq!(event(&io), 1);
+        let fresh = io.add_waiter(Direction::Read, &wb, None);
+        assert_eq!(fresh.index, stale.index, "the slot is reused");
+        io.remove_waiter(stale);
+        assert_eq!(event(&io), 1);
+        assert_eq!(b.0.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn re_adding_with_a_live_key_reuses_its_entry() {
+        let io = ScheduledIo::default();
+        let (_, wa) = counter();
+        let (b, wb) = counter();
+        let key = io.add_waiter(Direction::Read, &wa, None);
+        let again = io.add_waiter(Direction::Read, &wb, Some(key));
+        assert_eq!(again, key);
+        assert_eq!(event(&io), 1, "one entry, holding the latest waker");
+        assert_eq!(b.0.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn the_shared_entry_keeps_only_the_latest_waker() {
+        let io = ScheduledIo::default();
+        let counters: Vec<_> = (0..100).map(|_| counter()).collect();
+        for (_, waker) in &counters {
+            io.add_shared_waiter(Direction::Read, waker);
+        }
+        assert_eq!(event(&io), 1);
+        assert_eq!(counters[99].0 .0.load(Ordering::SeqCst), 1);
+        assert!(
+            Arc::strong_count(&counters[0].0) == 2,
+            "earlier wakers were dropped"
+        );
+    }
+
+    #[test]
+    fn waiters_of_one_direction_are_not_woken_by_the_other() {
+        let io = ScheduledIo::default();
+        let (w, waker) = counter();
+        let _key = io.add_waiter(Direction::Write, &waker, None);
+        assert_eq!(event(&io), 0);
+        assert_eq!(w.0.load(Ordering::SeqCst), 0);
     }
 }
