@@ -6,6 +6,8 @@
 //! * [`scheduled_io`]: one socket's readiness and waiting tasks.
 //! * [`registration`]: `PollEvented`, a registered socket and the
 //!   ready → try → `WouldBlock` → clear loop every operation runs.
+//! * [`waiter`]: `Waiter`, one wait owned by the future that waits, which
+//!   takes its waker back out when the wait is abandoned.
 //!
 //! Nothing outside `io/` (and `net/`, which wraps mio's socket types) imports
 //! mio.
@@ -14,3 +16,4 @@ pub(crate) mod driver;
 pub(crate) mod reactor;
 pub(crate) mod registration;
 pub(crate) mod scheduled_io;
+pub(crate) mod waiter;

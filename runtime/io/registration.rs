@@ -4,7 +4,7 @@
 //! [`PollEvented::poll_io`] is the heart of `corio::net`:
 //!
 //! 1. wait until the socket is ready in the operation's direction
-//!    ([`ScheduledIo::poll_ready`]) — or register the task's waker and return
+//!    ([`ScheduledIo::ready`]) — or register the task's waker and return
 //!    `Pending`;
 //! 2. try the non-blocking syscall;
 //! 3. on `WouldBlock`, clear the readiness that was seen and go back to 1;
@@ -16,6 +16,14 @@
 //! the task and returns `Pending`, so the task goes to the back of the ready
 //! queue and everyone else runs first. Finding a socket not ready costs
 //! nothing: the task is about to wait anyway.
+//!
+//! **Who waits.** An operation that returns a future (`read`, `accept`, …)
+//! waits through a [`Waiter`] the future owns ([`WaitAs::Own`]), so dropping
+//! the future takes its waker back out. The `poll_*` methods and the
+//! `AsyncRead`/`AsyncWrite` impls have no future of their own; they wait in
+//! the socket's one shared entry per direction ([`WaitAs::Shared`]), where
+//! the latest caller replaces the one before (tokio's rule for its `poll_*`
+//! methods).
 //!
 //! Dropping a `PollEvented` deregisters the socket and frees its token, then
 //! closes the descriptor.
@@ -29,10 +37,22 @@ use mio::Token;
 
 use super::reactor::Reactor;
 use super::scheduled_io::{Direction, ScheduledIo};
+use super::waiter::Waiter;
 use crate::event_loop::context;
 
 /// Ready operations a task may perform in one step before it yields.
 pub(crate) const BUDGET: u32 = 128;
+
+/// Where an operation's task waits when the socket is not ready. (`pub`
+/// only so that the sealed `corio::net::SplitStream` trait can name it; not
+/// reachable from outside the crate.)
+#[derive(Debug)]
+pub enum WaitAs<'w> {
+    /// In the entry of a `Waiter` owned by the operation's future.
+    Own(&'w mut Waiter),
+    /// In the socket's shared entry for callers without a future.
+    Shared,
+}
 
 /// A registered mio socket. See the module docs.
 pub(crate) struct PollEvented<E: Source> {
@@ -50,9 +70,7 @@ impl<E: Source> PollEvented<E> {
     /// The registration's OS error; an `Other` error when no corio loop runs
     /// on this thread.
     pub(crate) fn new(mut source: E) -> io::Result<PollEvented<E>> {
-        let reactor = context::with_current_core(|core| core.reactor()).ok_or_else(|| {
-            io::Error::other("corio sockets need a running corio loop on this thread (use them inside corio::run)")
-        })?;
+        let reactor = running_reactor()?;
         let (token, io) = reactor.register(&mut source)?;
         Ok(PollEvented {
             source: Some(source),
@@ -74,9 +92,10 @@ impl<E: Source> PollEvented<E> {
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
+        wait: WaitAs<'_>,
         op: impl FnMut(&E) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        self.poll_io_until_drained(cx, direction, op, |_| false)
+        self.poll_io_until_drained(cx, direction, wait, op, |_| false)
     }
 
     /// [`poll_io`](Self::poll_io), where `drained(&result)` can tell from a
@@ -90,6 +109,7 @@ impl<E: Source> PollEvented<E> {
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
+        mut wait: WaitAs<'_>,
         mut op: impl FnMut(&E) -> io::Result<R>,
         drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
@@ -99,10 +119,17 @@ impl<E: Source> PollEvented<E> {
             )));
         }
         loop {
-            let event = match self.io.poll_ready(cx, direction) {
-                Poll::Ready(event) => event,
-                Poll::Pending => return Poll::Pending,
+            let Some(event) = self.io.ready(direction) else {
+                match &mut wait {
+                    WaitAs::Own(waiter) => waiter.wait(&self.io, direction, cx.waker()),
+                    WaitAs::Shared => self.io.add_shared_waiter(direction, cx.waker()),
+                }
+                return Poll::Pending;
             };
+            // Ready: a wait this future registered earlier is over.
+            if let WaitAs::Own(waiter) = &mut wait {
+                waiter.leave();
+            }
             // Only an operation that can proceed spends budget: a task that
             // checks many idle sockets in one step is not made to yield.
             if !take_budget() {
@@ -138,6 +165,21 @@ impl<E: Source> PollEvented<E> {
         self.reactor.deregister(self.token, &mut source);
         source
     }
+}
+
+/// The reactor of the loop running on this thread.
+fn running_reactor() -> io::Result<Rc<Reactor>> {
+    context::with_current_core(|core| core.reactor()).ok_or_else(|| {
+        io::Error::other(
+            "corio sockets need a running corio loop on this thread (use them inside corio::run)",
+        )
+    })
+}
+
+/// `Ok` when a corio loop runs on this thread; otherwise the error a socket
+/// created here would report.
+pub(crate) fn require_running_loop() -> io::Result<()> {
+    running_reactor().map(drop)
 }
 
 /// Spends one unit of the running task's IO budget; `false` when it is spent.

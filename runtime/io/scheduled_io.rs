@@ -20,9 +20,24 @@
 //! so one task can read while another writes the same socket. Several tasks
 //! may wait in one direction (two tasks accepting on one listener): each is
 //! woken.
+//!
+//! **Leaving a wait.** Each waiter has its own entry (the first inline, the
+//! others in a `Slab`) and holds a [`WaiterKey`] to it, so a wait that ends without an event (its future
+//! dropped by a timeout, its task cancelled) removes its waker in O(1), and
+//! an idle socket keeps no waker of a task that stopped waiting. An event
+//! takes every waker of its direction at once and starts a new *round*; a
+//! key from an older round names an entry that is gone (and whose index may
+//! already hold someone else's waker), so it is recognised as stale and left
+//! alone. Keys are held by `Waiter` (`registration.rs`), which removes its
+//! entry when dropped.
+//!
+//! Wakers are cloned and dropped only while no borrow of this state is held:
+//! both can run user code (a hand-written `RawWakerVTable`).
 
 use std::cell::{Cell, RefCell};
-use std::task::{Context, Poll, Waker};
+use std::task::Waker;
+
+use slab::Slab;
 
 /// Readiness bits.
 pub(crate) const READABLE: u8 = 1 << 0;
@@ -58,26 +73,106 @@ pub(crate) struct ReadyEvent {
     tick: u32,
 }
 
-/// The tasks waiting in one direction: almost always one, kept inline.
-#[derive(Default)]
-struct Waiters {
-    first: Option<Waker>,
-    more: Vec<Waker>,
+/// Where one waiter's waker is: its direction, its slab index, and the
+/// round the index belongs to (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WaiterKey {
+    direction: Direction,
+    index: usize,
+    round: u64,
 }
 
-impl Waiters {
-    fn add(&mut self, waker: &Waker) {
-        match &self.first {
-            None => self.first = Some(waker.clone()),
-            Some(w) if w.will_wake(waker) => {}
-            Some(_) if self.more.iter().any(|w| w.will_wake(waker)) => {}
-            Some(_) => self.more.push(waker.clone()),
+impl WaiterKey {
+    pub(crate) fn direction(self) -> Direction {
+        self.direction
+    }
+}
+
+/// The tasks waiting in one direction.
+#[derive(Default)]
+struct Waiters {
+    /// Bumped whenever every waker is taken; a 64-bit count never wraps. It
+    /// sits outside the `RefCell` so that a stale key costs one comparison.
+    round: Cell<u64>,
+    entries: RefCell<Entries>,
+}
+
+/// The wakers of one direction. Index 0 is `first`, kept inline because one
+/// waiter is the common case; index `n + 1` is `more[n]`.
+#[derive(Default)]
+struct Entries {
+    first: Option<Waker>,
+    more: Slab<Waker>,
+    /// This round's entry for the `poll_*` methods, which have no future to
+    /// hold a key (see `add_shared_waiter`).
+    shared: Option<usize>,
+}
+
+impl Entries {
+    fn get_mut(&mut self, index: usize) -> Option<&mut Waker> {
+        match index {
+            0 => self.first.as_mut(),
+            n => self.more.get_mut(n - 1),
         }
     }
 
-    fn take_into(&mut self, wake: &mut Vec<Waker>) {
-        wake.extend(self.first.take());
-        wake.append(&mut self.more);
+    fn insert(&mut self, waker: Waker) -> usize {
+        if self.first.is_none() {
+            self.first = Some(waker);
+            0
+        } else {
+            self.more.insert(waker) + 1
+        }
+    }
+
+    fn remove(&mut self, index: usize) -> Option<Waker> {
+        match index {
+            0 => self.first.take(),
+            n => self.more.try_remove(n - 1),
+        }
+    }
+
+    /// Stores `waker` at `index` if that entry is occupied (giving back the
+    /// waker it displaces), in a new entry otherwise; returns where it went.
+    fn store(&mut self, index: Option<usize>, waker: Waker) -> (usize, Option<Waker>) {
+        if let Some(index) = index {
+            if let Some(held) = self.get_mut(index) {
+                return (index, Some(std::mem::replace(held, waker)));
+            }
+        }
+        (self.insert(waker), None)
+    }
+}
+
+impl Waiters {
+    /// Stores `waker` at the entry `current` (unless it already holds a
+    /// waker of the same task), or in a new entry; returns the index.
+    fn put(&self, waker: &Waker, current: Option<usize>) -> usize {
+        if let Some(index) = current {
+            if let Some(held) = self.entries.borrow_mut().get_mut(index) {
+                if held.will_wake(waker) {
+                    return index;
+                }
+            }
+        }
+        // Cloning a waker, and dropping the one it displaces, may run user
+        // code: neither happens while `entries` is borrowed.
+        let fresh = waker.clone();
+        let (index, displaced) = self.entries.borrow_mut().store(current, fresh);
+        drop(displaced);
+        index
+    }
+
+    /// Takes every waker and starts a new round, so that no key of the
+    /// old one can name an entry of the new.
+    fn take_into(&self, wake: &mut Vec<Waker>) {
+        let mut entries = self.entries.borrow_mut();
+        wake.extend(entries.first.take());
+        if !entries.more.is_empty() {
+            wake.extend(entries.more.drain());
+        }
+        entries.shared = None;
+        self.round.set(self.round.get() + 1);
     }
 }
 
@@ -86,8 +181,8 @@ impl Waiters {
 pub(crate) struct ScheduledIo {
     readiness: Cell<u8>,
     tick: Cell<u32>,
-    readers: RefCell<Waiters>,
-    writers: RefCell<Waiters>,
+    readers: Waiters,
+    writers: Waiters,
 }
 
 impl ScheduledIo {
@@ -97,32 +192,73 @@ impl ScheduledIo {
         self.readiness.set(self.readiness.get() | ready);
         self.tick.set(self.tick.get().wrapping_add(1));
         if ready & Direction::Read.mask() != 0 {
-            self.readers.borrow_mut().take_into(wake);
+            self.readers.take_into(wake);
         }
         if ready & Direction::Write.mask() != 0 {
-            self.writers.borrow_mut().take_into(wake);
+            self.writers.take_into(wake);
         }
     }
 
-    /// Ready to go in `direction`? If not, remember the task's waker.
-    pub(crate) fn poll_ready(
-        &self,
-        cx: &mut Context<'_>,
-        direction: Direction,
-    ) -> Poll<ReadyEvent> {
+    /// The readiness that lets an operation in `direction` proceed, if any.
+    pub(crate) fn ready(&self, direction: Direction) -> Option<ReadyEvent> {
         let ready = self.readiness.get() & direction.mask();
-        if ready != 0 {
-            return Poll::Ready(ReadyEvent {
-                ready,
-                tick: self.tick.get(),
-            });
+        (ready != 0).then(|| ReadyEvent {
+            ready,
+            tick: self.tick.get(),
+        })
+    }
+
+    /// Makes `waker` wait in `direction`, in the entry `current` names if
+    /// it is still live (its waker replaced unless it wakes the same task),
+    /// in a new entry otherwise. Returns the entry's key; whoever holds it
+    /// gives it back with [`remove_waiter`](Self::remove_waiter).
+    pub(crate) fn add_waiter(
+        &self,
+        direction: Direction,
+        waker: &Waker,
+        current: Option<WaiterKey>,
+    ) -> WaiterKey {
+        let waiters = self.waiters(direction);
+        let round = waiters.round.get();
+        let current = current
+            .filter(|key| key.direction == direction && key.round == round)
+            .map(|key| key.index);
+        WaiterKey {
+            direction,
+            index: waiters.put(waker, current),
+            round,
         }
-        let waiters = match direction {
+    }
+
+    /// Makes `waker` wait in `direction` in the one entry shared by every
+    /// caller without a key of its own (the `poll_*` methods and the
+    /// `AsyncRead`/`AsyncWrite` impls): the latest caller replaces the one
+    /// before, as tokio's `poll_read_ready` does. Nothing accumulates, and a
+    /// caller that stops polling leaves at most this one waker until the
+    /// next event.
+    pub(crate) fn add_shared_waiter(&self, direction: Direction, waker: &Waker) {
+        let waiters = self.waiters(direction);
+        let current = waiters.entries.borrow().shared;
+        let index = waiters.put(waker, current);
+        waiters.entries.borrow_mut().shared = Some(index);
+    }
+
+    /// The wait `key` names ended without an event: forget its waker. A
+    /// stale key (its round already woken) removes nothing.
+    pub(crate) fn remove_waiter(&self, key: WaiterKey) {
+        let waiters = self.waiters(key.direction);
+        if key.round != waiters.round.get() {
+            return;
+        }
+        let removed = waiters.entries.borrow_mut().remove(key.index);
+        drop(removed);
+    }
+
+    fn waiters(&self, direction: Direction) -> &Waiters {
+        match direction {
             Direction::Read => &self.readers,
             Direction::Write => &self.writers,
-        };
-        waiters.borrow_mut().add(cx.waker());
-        Poll::Pending
+        }
     }
 
     /// An operation hit `WouldBlock`: forget the readiness it saw, unless a
@@ -146,11 +282,105 @@ impl ScheduledIo {
         }
     }
 
-    /// The socket is going away: wake both waiters so they see the close.
+    /// The socket is going away: wake every waiter so they see the close.
     pub(crate) fn shutdown(&self, wake: &mut Vec<Waker>) {
         self.readiness
             .set(self.readiness.get() | READ_CLOSED | WRITE_CLOSED);
-        self.readers.borrow_mut().take_into(wake);
-        self.writers.borrow_mut().take_into(wake);
+        self.readers.take_into(wake);
+        self.writers.take_into(wake);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// Counts its wakes.
+    struct Counter(AtomicUsize);
+
+    impl std::task::Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn counter() -> (Arc<Counter>, Waker) {
+        let c = Arc::new(Counter(AtomicUsize::new(0)));
+        (c.clone(), Waker::from(c))
+    }
+
+    fn event(io: &ScheduledIo) -> usize {
+        let mut wake = Vec::new();
+        io.record(READABLE, &mut wake);
+        let n = wake.len();
+        wake.into_iter().for_each(Waker::wake);
+        n
+    }
+
+    #[test]
+    fn a_removed_waiter_is_not_woken_and_the_others_are() {
+        let io = ScheduledIo::default();
+        let (a, wa) = counter();
+        let (b, wb) = counter();
+        let (c, wc) = counter();
+        let _ka = io.add_waiter(Direction::Read, &wa, None);
+        let kb = io.add_waiter(Direction::Read, &wb, None);
+        let _kc = io.add_waiter(Direction::Read, &wc, None);
+        io.remove_waiter(kb);
+        assert_eq!(event(&io), 2);
+        let woken: Vec<_> = [&a, &b, &c].map(|x| x.0.load(Ordering::SeqCst)).into();
+        assert_eq!(woken, [1, 0, 1]);
+    }
+
+    #[test]
+    fn a_key_of_an_older_round_removes_nothing() {
+        let io = ScheduledIo::default();
+        let (_, wa) = counter();
+        let (b, wb) = counter();
+        let stale = io.add_waiter(Direction::Read, &wa, None);
+        assert_eq!(event(&io), 1);
+        let fresh = io.add_waiter(Direction::Read, &wb, None);
+        assert_eq!(fresh.index, stale.index, "the slot is reused");
+        io.remove_waiter(stale);
+        assert_eq!(event(&io), 1);
+        assert_eq!(b.0.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn re_adding_with_a_live_key_reuses_its_entry() {
+        let io = ScheduledIo::default();
+        let (_, wa) = counter();
+        let (b, wb) = counter();
+        let key = io.add_waiter(Direction::Read, &wa, None);
+        let again = io.add_waiter(Direction::Read, &wb, Some(key));
+        assert_eq!(again, key);
+        assert_eq!(event(&io), 1, "one entry, holding the latest waker");
+        assert_eq!(b.0.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn the_shared_entry_keeps_only_the_latest_waker() {
+        let io = ScheduledIo::default();
+        let counters: Vec<_> = (0..100).map(|_| counter()).collect();
+        for (_, waker) in &counters {
+            io.add_shared_waiter(Direction::Read, waker);
+        }
+        assert_eq!(event(&io), 1);
+        assert_eq!(counters[99].0 .0.load(Ordering::SeqCst), 1);
+        assert!(
+            Arc::strong_count(&counters[0].0) == 2,
+            "earlier wakers were dropped"
+        );
+    }
+
+    #[test]
+    fn waiters_of_one_direction_are_not_woken_by_the_other() {
+        let io = ScheduledIo::default();
+        let (w, waker) = counter();
+        let _key = io.add_waiter(Direction::Write, &waker, None);
+        assert_eq!(event(&io), 0);
+        assert_eq!(w.0.load(Ordering::SeqCst), 0);
     }
 }

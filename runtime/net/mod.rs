@@ -25,7 +25,10 @@ pub use udp::UdpSocket;
 pub use unix::{UnixDatagram, UnixIncoming, UnixListener, UnixStream};
 
 /// `futures_io::AsyncRead` / `AsyncWrite` for a stream type and for a shared
-/// reference to it, through its [`SplitStream`] plumbing.
+/// reference to it, through its [`SplitStream`] plumbing. These calls have no
+/// future to own a wait, so they wait in the stream's shared entry per
+/// direction (`WaitAs::Shared`): if several tasks poll one direction of one
+/// stream this way at once, only the latest is woken.
 macro_rules! async_io_impls {
     ($ty:ty) => {
         impl futures_io::AsyncRead for $ty {
@@ -34,7 +37,12 @@ macro_rules! async_io_impls {
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::net::SplitStream::core_poll_read(&*self, cx, buf)
+                $crate::net::SplitStream::core_poll_read(
+                    &*self,
+                    cx,
+                    $crate::io::registration::WaitAs::Shared,
+                    buf,
+                )
             }
         }
 
@@ -44,7 +52,12 @@ macro_rules! async_io_impls {
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::net::SplitStream::core_poll_read(*self, cx, buf)
+                $crate::net::SplitStream::core_poll_read(
+                    *self,
+                    cx,
+                    $crate::io::registration::WaitAs::Shared,
+                    buf,
+                )
             }
         }
 
@@ -54,7 +67,12 @@ macro_rules! async_io_impls {
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::net::SplitStream::core_poll_write(&*self, cx, buf)
+                $crate::net::SplitStream::core_poll_write(
+                    &*self,
+                    cx,
+                    $crate::io::registration::WaitAs::Shared,
+                    buf,
+                )
             }
 
             fn poll_flush(
@@ -81,7 +99,12 @@ macro_rules! async_io_impls {
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::net::SplitStream::core_poll_write(*self, cx, buf)
+                $crate::net::SplitStream::core_poll_write(
+                    *self,
+                    cx,
+                    $crate::io::registration::WaitAs::Shared,
+                    buf,
+                )
             }
 
             fn poll_flush(

@@ -8,8 +8,9 @@ use std::task::{Context, Poll};
 
 use mio::event::Source;
 
-use crate::io::registration::PollEvented;
+use crate::io::registration::{PollEvented, WaitAs};
 use crate::io::scheduled_io::Direction;
+use crate::io::waiter::Waiter;
 
 /// A registered mio byte stream (`mio::net::TcpStream` or `UnixStream`).
 #[derive(Debug)]
@@ -56,24 +57,42 @@ where
         self.io.into_inner()
     }
 
+    /// Reads into `buf`. An empty `buf` reads nothing and returns `Ok(0)`
+    /// at once, without waiting for the socket to become readable (as
+    /// `read(2)` and tokio do).
     pub(crate) fn poll_read(
         &self,
         cx: &mut Context<'_>,
+        wait: WaitAs<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
         let wanted = buf.len();
         self.io.poll_io_until_drained(
             cx,
             Direction::Read,
+            wait,
             |mut s| s.read(buf),
             |&n| n > 0 && n < wanted,
         )
     }
 
-    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_write(
+        &self,
+        cx: &mut Context<'_>,
+        wait: WaitAs<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let offered = buf.len();
-        self.io
-            .poll_io_until_drained(cx, Direction::Write, |mut s| s.write(buf), |&n| n < offered)
+        self.io.poll_io_until_drained(
+            cx,
+            Direction::Write,
+            wait,
+            |mut s| s.write(buf),
+            |&n| n < offered,
+        )
     }
 
     /// Waits until the peer's connection attempt resolved (a connecting
@@ -82,27 +101,37 @@ where
         &self,
         take_error: impl Fn(&E) -> io::Result<Option<io::Error>>,
     ) -> io::Result<()> {
+        let mut waiter = Waiter::default();
         poll_fn(|cx| {
-            self.io
-                .poll_io(cx, Direction::Write, |s| match take_error(s)? {
+            self.io.poll_io(
+                cx,
+                Direction::Write,
+                WaitAs::Own(&mut waiter),
+                |s| match take_error(s)? {
                     Some(e) => Err(e),
                     None => Ok(()),
-                })
+                },
+            )
         })
         .await
     }
 
     pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_read(cx, buf)).await
+        let mut waiter = Waiter::default();
+        poll_fn(|cx| self.poll_read(cx, WaitAs::Own(&mut waiter), buf)).await
     }
 
     pub(crate) async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_write(cx, buf)).await
+        let mut waiter = Waiter::default();
+        poll_fn(|cx| self.poll_write(cx, WaitAs::Own(&mut waiter), buf)).await
     }
 
+    /// Fills `buf`. Not cancel-safe: bytes read before the future is
+    /// dropped are consumed from the stream (see `TcpStream::read_exact`).
     pub(crate) async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
+        let mut waiter = Waiter::default();
         while !buf.is_empty() {
-            match self.read(buf).await? {
+            match poll_fn(|cx| self.poll_read(cx, WaitAs::Own(&mut waiter), buf)).await? {
                 0 => {
                     return Err(io::Error::new(
                         io::ErrorKind::UnexpectedEof,
@@ -116,8 +145,9 @@ where
     }
 
     pub(crate) async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        let mut waiter = Waiter::default();
         while !buf.is_empty() {
-            match self.write(buf).await? {
+            match poll_fn(|cx| self.poll_write(cx, WaitAs::Own(&mut waiter), buf)).await? {
                 0 => {
                     return Err(io::Error::new(
                         io::ErrorKind::WriteZero,

@@ -11,8 +11,9 @@ use futures_core::Stream;
 
 use super::split::{self, OwnedReadHalf, OwnedWriteHalf, ReadHalf, SplitStream, WriteHalf};
 use super::stream_core::StreamCore;
-use crate::io::registration::PollEvented;
+use crate::io::registration::{PollEvented, WaitAs};
 use crate::io::scheduled_io::Direction;
+use crate::io::waiter::Waiter;
 
 /// A TCP socket listening for connections: asyncio's `start_server` socket.
 ///
@@ -69,10 +70,15 @@ impl TcpListener {
     /// });
     /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        poll_fn(|cx| self.poll_accept(cx)).await
+        let mut waiter = Waiter::default();
+        poll_fn(|cx| self.poll_accept_as(cx, WaitAs::Own(&mut waiter))).await
     }
 
-    /// Polls for a connection (for hand-written futures).
+    /// Polls for a connection (for hand-written futures). It has no future
+    /// of its own to hold its place, so callers share one wait: when several
+    /// tasks poll one listener this way at once, only the latest is woken
+    /// (tokio's rule). [`accept`](Self::accept) and `incoming` streams each
+    /// wait on their own.
     ///
     /// ```
     /// corio::run(async {
@@ -83,7 +89,15 @@ impl TcpListener {
     /// });
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        match self.io.poll_io(cx, Direction::Read, |l| l.accept()) {
+        self.poll_accept_as(cx, WaitAs::Shared)
+    }
+
+    fn poll_accept_as(
+        &self,
+        cx: &mut Context<'_>,
+        wait: WaitAs<'_>,
+    ) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
+        match self.io.poll_io(cx, Direction::Read, wait, |l| l.accept()) {
             Poll::Ready(Ok((stream, peer))) => {
                 Poll::Ready(TcpStream::from_mio(stream).map(|s| (s, peer)))
             }
@@ -106,7 +120,10 @@ impl TcpListener {
     /// });
     /// ```
     pub fn incoming(&self) -> Incoming<'_> {
-        Incoming { listener: self }
+        Incoming {
+            listener: self,
+            waiter: Waiter::default(),
+        }
     }
 
     /// The address it listens on.
@@ -173,14 +190,18 @@ impl fmt::Debug for TcpListener {
 #[must_use = "streams do nothing unless polled"]
 pub struct Incoming<'a> {
     listener: &'a TcpListener,
+    /// The stream's own wait, so that several streams on one listener
+    /// (in several tasks) are each woken.
+    waiter: Waiter,
 }
 
 impl Stream for Incoming<'_> {
     type Item = io::Result<TcpStream>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.listener
-            .poll_accept(cx)
+        let this = self.get_mut();
+        this.listener
+            .poll_accept_as(cx, WaitAs::Own(&mut this.waiter))
             .map(|r| Some(r.map(|(stream, _)| stream)))
     }
 }
@@ -258,7 +279,8 @@ impl TcpStream {
         Ok(stream)
     }
 
-    /// Reads into `buf`; `Ok(0)` means the peer closed its side (EOF).
+    /// Reads into `buf`; `Ok(0)` means the peer closed its side (EOF). An
+    /// empty `buf` returns `Ok(0)` at once, without waiting for data.
     ///
     /// ```
     /// # corio::run(async {
@@ -295,6 +317,18 @@ impl TcpStream {
     /// # Errors
     ///
     /// `UnexpectedEof` if the peer closes first.
+    ///
+    /// # Cancellation
+    ///
+    /// Not cancel-safe. The bytes arrive in several reads; if the future is
+    /// dropped before it completes (a timeout, a cancelled task), the bytes
+    /// read so far are gone from the stream: they sit at the front of `buf`,
+    /// but how many is not reported, and the next read returns what follows
+    /// them. (asyncio's `readexactly` keeps them in its `StreamReader`
+    /// buffer; corio's streams have no buffer of their own.) To wait for a
+    /// message with a timeout and keep the stream usable, `read` into a
+    /// buffer you keep until the message is complete, or treat the timeout
+    /// as the end of the connection.
     ///
     /// ```
     /// # corio::run(async {
@@ -484,12 +518,22 @@ impl TcpStream {
 }
 
 impl SplitStream for TcpStream {
-    fn core_poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.core.poll_read(cx, buf)
+    fn core_poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        wait: WaitAs<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.core.poll_read(cx, wait, buf)
     }
 
-    fn core_poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.core.poll_write(cx, buf)
+    fn core_poll_write(
+        &self,
+        cx: &mut Context<'_>,
+        wait: WaitAs<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.core.poll_write(cx, wait, buf)
     }
 
     fn core_shutdown(&self, how: Shutdown) -> io::Result<()> {

@@ -7,8 +7,9 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::task::{Context, Poll};
 
 use super::tcp::each_addr;
-use crate::io::registration::PollEvented;
+use crate::io::registration::{PollEvented, WaitAs};
 use crate::io::scheduled_io::Direction;
+use crate::io::waiter::Waiter;
 
 /// A UDP socket: asyncio's datagram endpoint.
 ///
@@ -78,10 +79,14 @@ impl UdpSocket {
     /// });
     /// ```
     pub async fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_send_to(cx, buf, target)).await
+        self.wait_for(Direction::Write, |s| s.send_to(buf, target))
+            .await
     }
 
-    /// Polls to send one datagram to `target`.
+    /// Polls to send one datagram to `target`. Callers of the `poll_*`
+    /// methods share one wait per direction: when several tasks poll one
+    /// socket this way at once, only the latest is woken (tokio's rule);
+    /// the `async` methods each wait on their own.
     ///
     /// ```
     /// corio::run(async {
@@ -96,8 +101,9 @@ impl UdpSocket {
         buf: &[u8],
         target: SocketAddr,
     ) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(cx, Direction::Write, |s| s.send_to(buf, target))
+        self.io.poll_io(cx, Direction::Write, WaitAs::Shared, |s| {
+            s.send_to(buf, target)
+        })
     }
 
     /// Receives one datagram and its sender.
@@ -115,10 +121,11 @@ impl UdpSocket {
     /// });
     /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        poll_fn(|cx| self.poll_recv_from(cx, buf)).await
+        self.wait_for(Direction::Read, |s| s.recv_from(buf)).await
     }
 
-    /// Polls to receive one datagram and its sender.
+    /// Polls to receive one datagram and its sender (one shared wait per
+    /// direction, as [`poll_send_to`](Self::poll_send_to) says).
     ///
     /// ```
     /// corio::run(async {
@@ -133,7 +140,8 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<(usize, SocketAddr)>> {
-        self.io.poll_io(cx, Direction::Read, |s| s.recv_from(buf))
+        self.io
+            .poll_io(cx, Direction::Read, WaitAs::Shared, |s| s.recv_from(buf))
     }
 
     /// Sends one datagram to the connected peer.
@@ -149,7 +157,7 @@ impl UdpSocket {
     /// });
     /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.io.poll_io(cx, Direction::Write, |s| s.send(buf))).await
+        self.wait_for(Direction::Write, |s| s.send(buf)).await
     }
 
     /// Receives one datagram from the connected peer.
@@ -168,7 +176,22 @@ impl UdpSocket {
     /// });
     /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |s| s.recv(buf))).await
+        self.wait_for(Direction::Read, |s| s.recv(buf)).await
+    }
+
+    /// Runs `op` until it does not return `WouldBlock`, waiting through a
+    /// `Waiter` of its own (withdrawn if the future is dropped).
+    async fn wait_for<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&mio::net::UdpSocket) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let mut waiter = Waiter::default();
+        poll_fn(|cx| {
+            self.io
+                .poll_io(cx, direction, WaitAs::Own(&mut waiter), &mut op)
+        })
+        .await
     }
 
     /// The local address.

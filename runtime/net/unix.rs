@@ -8,13 +8,15 @@ use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures_core::Stream;
 
 use super::split::{self, OwnedReadHalf, OwnedWriteHalf, ReadHalf, SplitStream, WriteHalf};
 use super::stream_core::StreamCore;
-use crate::io::registration::PollEvented;
+use crate::io::registration::{require_running_loop, PollEvented, WaitAs};
 use crate::io::scheduled_io::Direction;
+use crate::io::waiter::Waiter;
 
 /// A Unix-domain stream listener: asyncio's `start_unix_server` socket.
 ///
@@ -72,7 +74,8 @@ impl UnixListener {
     /// });
     /// ```
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        poll_fn(|cx| self.poll_accept(cx)).await
+        let mut waiter = Waiter::default();
+        poll_fn(|cx| self.poll_accept_as(cx, WaitAs::Own(&mut waiter))).await
     }
 
     /// Polls for a connection.
@@ -89,7 +92,15 @@ impl UnixListener {
     /// });
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
-        match self.io.poll_io(cx, Direction::Read, |l| l.accept()) {
+        self.poll_accept_as(cx, WaitAs::Shared)
+    }
+
+    fn poll_accept_as(
+        &self,
+        cx: &mut Context<'_>,
+        wait: WaitAs<'_>,
+    ) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
+        match self.io.poll_io(cx, Direction::Read, wait, |l| l.accept()) {
             Poll::Ready(Ok((stream, addr))) => {
                 Poll::Ready(UnixStream::from_mio(stream).map(|s| (s, addr)))
             }
@@ -113,7 +124,10 @@ impl UnixListener {
     /// });
     /// ```
     pub fn incoming(&self) -> UnixIncoming<'_> {
-        UnixIncoming { listener: self }
+        UnixIncoming {
+            listener: self,
+            waiter: Waiter::default(),
+        }
     }
 
     /// The address it listens on.
@@ -186,14 +200,18 @@ impl fmt::Debug for UnixListener {
 #[must_use = "streams do nothing unless polled"]
 pub struct UnixIncoming<'a> {
     listener: &'a UnixListener,
+    /// The stream's own wait, so that several streams on one listener
+    /// (in several tasks) are each woken.
+    waiter: Waiter,
 }
 
 impl Stream for UnixIncoming<'_> {
     type Item = io::Result<UnixStream>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.listener
-            .poll_accept(cx)
+        let this = self.get_mut();
+        this.listener
+            .poll_accept_as(cx, WaitAs::Own(&mut this.waiter))
             .map(|r| Some(r.map(|(stream, _)| stream)))
     }
 }
@@ -223,6 +241,13 @@ impl UnixStream {
 
     /// Connects to the socket at `path`.
     ///
+    /// When the listener's backlog is full, this waits until the listener
+    /// has accepted enough to make room, as a blocking `connect(2)` would; it
+    /// never reports `WouldBlock`. (The kernel gives a non-blocking socket no
+    /// event for that moment — its own wait is on the listener's queue — so
+    /// corio retries: after 1 ms, then after pauses doubling up to 50 ms.) To
+    /// give up after a while, wrap it in [`corio::time::timeout`](crate::time::timeout).
+    ///
     /// # Errors
     ///
     /// `NotFound` / `ConnectionRefused` and the like.
@@ -234,7 +259,7 @@ impl UnixStream {
     /// });
     /// ```
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let stream = UnixStream::from_mio(mio::net::UnixStream::connect(path)?)?;
+        let stream = UnixStream::from_mio(connect_when_room(path.as_ref()).await?)?;
         stream.core.connected(|s| s.take_error()).await?;
         Ok(stream)
     }
@@ -249,7 +274,8 @@ impl UnixStream {
         Ok((UnixStream::from_mio(a)?, UnixStream::from_mio(b)?))
     }
 
-    /// Reads into `buf`; `Ok(0)` is EOF.
+    /// Reads into `buf`; `Ok(0)` is EOF. An empty `buf` returns `Ok(0)` at
+    /// once, without waiting for data.
     ///
     /// ```
     /// corio::run(async {
@@ -276,6 +302,13 @@ impl UnixStream {
     }
 
     /// Reads exactly `buf.len()` bytes (`UnexpectedEof` if the peer closes first).
+    ///
+    /// # Cancellation
+    ///
+    /// Not cancel-safe: if the future is dropped before it completes, the
+    /// bytes it read are gone from the stream (at the front of `buf`, in a
+    /// number not reported), as [`TcpStream::read_exact`](super::TcpStream::read_exact)
+    /// explains.
     ///
     /// ```
     /// corio::run(async {
@@ -405,13 +438,44 @@ impl UnixStream {
     }
 }
 
+/// The first pause before retrying a connect to a full backlog.
+const FIRST_BACKLOG_RETRY: Duration = Duration::from_millis(1);
+/// The longest pause between two retries.
+const LAST_BACKLOG_RETRY: Duration = Duration::from_millis(50);
+
+/// `connect(2)` to `path`, retried while the listener's backlog is full
+/// (`EAGAIN`, which mio reports as `WouldBlock`); see `UnixStream::connect`.
+async fn connect_when_room(path: &Path) -> io::Result<mio::net::UnixStream> {
+    let mut pause = FIRST_BACKLOG_RETRY;
+    loop {
+        match mio::net::UnixStream::connect(path) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                require_running_loop()?;
+                crate::time::sleep(pause).await;
+                pause = (pause * 2).min(LAST_BACKLOG_RETRY);
+            }
+            result => return result,
+        }
+    }
+}
+
 impl SplitStream for UnixStream {
-    fn core_poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.core.poll_read(cx, buf)
+    fn core_poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        wait: WaitAs<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.core.poll_read(cx, wait, buf)
     }
 
-    fn core_poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.core.poll_write(cx, buf)
+    fn core_poll_write(
+        &self,
+        cx: &mut Context<'_>,
+        wait: WaitAs<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.core.poll_write(cx, wait, buf)
     }
 
     fn core_shutdown(&self, how: Shutdown) -> io::Result<()> {
@@ -514,11 +578,8 @@ impl UnixDatagram {
     /// ```
     pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
         let path = path.as_ref();
-        poll_fn(|cx| {
-            self.io
-                .poll_io(cx, Direction::Write, |s| s.send_to(buf, path))
-        })
-        .await
+        self.wait_for(Direction::Write, |s| s.send_to(buf, path))
+            .await
     }
 
     /// Receives one datagram and its sender's address.
@@ -532,7 +593,7 @@ impl UnixDatagram {
     /// });
     /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |s| s.recv_from(buf))).await
+        self.wait_for(Direction::Read, |s| s.recv_from(buf)).await
     }
 
     /// Sends one datagram to the connected peer.
@@ -544,7 +605,7 @@ impl UnixDatagram {
     /// });
     /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.io.poll_io(cx, Direction::Write, |s| s.send(buf))).await
+        self.wait_for(Direction::Write, |s| s.send(buf)).await
     }
 
     /// Receives one datagram from the connected peer.
@@ -558,7 +619,22 @@ impl UnixDatagram {
     /// });
     /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |s| s.recv(buf))).await
+        self.wait_for(Direction::Read, |s| s.recv(buf)).await
+    }
+
+    /// Runs `op` until it does not return `WouldBlock`, waiting through a
+    /// `Waiter` of its own (withdrawn if the future is dropped).
+    async fn wait_for<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&mio::net::UnixDatagram) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let mut waiter = Waiter::default();
+        poll_fn(|cx| {
+            self.io
+                .poll_io(cx, direction, WaitAs::Own(&mut waiter), &mut op)
+        })
+        .await
     }
 
     /// The local address.
