@@ -134,12 +134,12 @@ fn errors() {
         "  task_done a third time, for two items put: {:?}",
         q.task_done()
     );
-    let unbounded = Queue::new(-1);
+    let unbounded = Queue::new(0);
     for i in 0..1000 {
         unbounded.put_nowait(i).expect("unbounded");
     }
     println!(
-        "  Queue(maxsize=-1) is unbounded: {} items, full {}",
+        "  Queue::new(0) is unbounded: {} items, full {}",
         unbounded.qsize(),
         unbounded.full()
     );

@@ -112,18 +112,51 @@ fn b35_queue_put_blocks_when_full_get_blocks_when_empty() {
         q.put_nowait(4).unwrap();
         assert_eq!(g.await.unwrap(), Ok(4));
 
-        // Unbounded: maxsize 0 or negative never blocks a put.
-        for maxsize in [0, -3] {
-            let q = Queue::new(maxsize);
-            assert_eq!(q.maxsize(), 0);
-            for i in 0..1000 {
-                let mut put = pin!(q.put(i));
-                assert!(poll_once(&mut put).await.is_ready());
-            }
-            assert!(!q.full());
-            assert_eq!(q.qsize(), 1000);
+        // Unbounded: maxsize 0 never blocks a put.
+        let q = Queue::new(0);
+        assert_eq!(q.maxsize(), 0);
+        for i in 0..1000 {
+            let mut put = pin!(q.put(i));
+            assert!(poll_once(&mut put).await.is_ready());
         }
+        assert!(!q.full());
+        assert_eq!(q.qsize(), 1000);
     });
+}
+
+/// Issue 10: `Queue::new` took an `isize`, so a bound computed as a `usize`
+/// (a length, a count) did not compile. It takes the `usize` now, 0 meaning
+/// unbounded as asyncio's `maxsize <= 0` does.
+#[test]
+fn queue_new_takes_a_usize_bound_and_zero_is_unbounded() {
+    let workers = ["a", "b", "c"];
+    let bound: usize = workers.len();
+    let fifo = Queue::new(bound);
+    let lifo = LifoQueue::new(bound);
+    let prio = PriorityQueue::new(bound);
+    for i in 0..bound {
+        fifo.put_nowait(i).unwrap();
+        lifo.put_nowait(i).unwrap();
+        prio.put_nowait(i).unwrap();
+    }
+    assert_eq!((fifo.maxsize(), lifo.maxsize(), prio.maxsize()), (3, 3, 3));
+    assert!(fifo.full() && lifo.full() && prio.full());
+    assert!(matches!(fifo.put_nowait(9), Err(QueueFull::Full(9))));
+    assert!(matches!(lifo.put_nowait(9), Err(QueueFull::Full(9))));
+    assert!(matches!(prio.put_nowait(9), Err(QueueFull::Full(9))));
+
+    let unbounded: [usize; 3] = [
+        Queue::<u8>::new(0).maxsize(),
+        LifoQueue::<u8>::new(0).maxsize(),
+        PriorityQueue::<u8>::new(0).maxsize(),
+    ];
+    assert_eq!(unbounded, [0, 0, 0]);
+    let q = PriorityQueue::new(0);
+    for i in 0..10_000u32 {
+        q.put_nowait(i)
+            .expect("a queue with maxsize 0 is never full");
+    }
+    assert!(!q.full());
 }
 
 #[test]

@@ -31,10 +31,10 @@ pub(crate) struct QueueCore<T, S> {
 }
 
 impl<T, S: Store<T>> QueueCore<T, S> {
-    pub(crate) fn new(maxsize: isize) -> QueueCore<T, S> {
+    pub(crate) fn new(maxsize: usize) -> QueueCore<T, S> {
         QueueCore {
             items: RefCell::default(),
-            maxsize: usize::try_from(maxsize).unwrap_or(0),
+            maxsize,
             getters: WaitQueue::default(),
             putters: WaitQueue::default(),
             unfinished: Cell::new(0),

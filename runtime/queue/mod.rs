@@ -2,7 +2,8 @@
 //! producers and consumers among the tasks of one loop.
 //!
 //! The three share one implementation (`core::QueueCore`) and differ only in
-//! how items are kept (`store`). `maxsize ≤ 0` means unbounded; `put` waits
+//! how items are kept (`store`). `maxsize` is a `usize` and 0 means unbounded
+//! (asyncio's `maxsize ≤ 0`: a count cannot be negative in Rust); `put` waits
 //! while the queue is full and `get` while it is empty, FIFO among waiters;
 //! `task_done`/`join` count work; `shutdown` (3.13) ends it.
 
@@ -25,8 +26,8 @@ macro_rules! queue_type {
         }
 
         impl<$item $(: $bound)?> $name<$item> {
-            #[doc = concat!("A queue holding at most `maxsize` items; `maxsize <= 0` means unbounded.\n\n```\nlet q = corio::queue::", stringify!($name), "::<u8>::new(0);\nassert_eq!(q.maxsize(), 0);\n```")]
-            pub fn new(maxsize: isize) -> $name<$item> {
+            #[doc = concat!("A queue holding at most `maxsize` items; `maxsize` 0 means unbounded (asyncio's `maxsize <= 0`).\n\n```\nlet bound: usize = 2;\nlet q = corio::queue::", stringify!($name), "::<u8>::new(bound);\nassert_eq!(q.maxsize(), 2);\nlet unbounded = corio::queue::", stringify!($name), "::<u8>::new(0);\nassert!(!unbounded.full());\n```")]
+            pub fn new(maxsize: usize) -> $name<$item> {
                 $name { core: QueueCore::new(maxsize) }
             }
 
@@ -65,7 +66,7 @@ macro_rules! queue_type {
                 self.core.full()
             }
 
-            #[doc = concat!("The bound (0: unbounded).\n\n```\nassert_eq!(corio::queue::", stringify!($name), "::<u8>::new(-5).maxsize(), 0);\n```")]
+            #[doc = concat!("The bound (0: unbounded).\n\n```\nassert_eq!(corio::queue::", stringify!($name), "::<u8>::new(0).maxsize(), 0);\n```")]
             pub fn maxsize(&self) -> usize {
                 self.core.maxsize()
             }
