@@ -48,7 +48,7 @@ use corio::TaskRef;
 
 const DEFAULT_PORT: u16 = 8081;
 /// Lines waiting for one client before it counts as not reading.
-const OUTBOX_SIZE: isize = 256;
+const OUTBOX_SIZE: usize = 256;
 /// A longer line is cut into pieces of this size.
 const MAX_LINE: usize = 1024;
 const MAX_NICK: usize = 20;
