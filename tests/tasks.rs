@@ -689,6 +689,48 @@ fn dump_lists_the_names_of_tasks_not_done() {
     assert!(dump.contains("0 task(s) not done"), "{dump}");
 }
 
+/// Issue 10: with debug mode off the dump printed `poll time 0.0ns`, a zero
+/// that reads as a measurement. It now says the time is not measured, and in
+/// debug mode shows the time measured.
+#[test]
+fn dump_says_poll_time_is_not_measured_when_debug_mode_is_off() {
+    for debug in [false, true] {
+        let lp = EventLoop::builder().debug(debug).build().unwrap();
+        let mut worker = None;
+        lp.block_on(async {
+            let task = Builder::new().name("counted").spawn(async {
+                yield_now().await;
+                pending::<()>().await
+            });
+            yield_now().await;
+            yield_now().await;
+            worker = Some(task);
+        });
+        let dump = lp.dump();
+        let row = dump
+            .lines()
+            .find(|line| line.contains("counted"))
+            .unwrap_or_else(|| panic!("the task is listed: {dump}"));
+        if debug {
+            assert!(!row.contains("not measured"), "{dump}");
+            assert!(!dump.contains("debug mode off"), "{dump}");
+            assert!(
+                row.contains("µs") || row.contains("ns") || row.contains("ms"),
+                "debug mode shows the time measured: {dump}"
+            );
+        } else {
+            assert!(row.contains("not measured"), "{dump}");
+            assert!(!row.contains("0.0ns"), "{dump}");
+            assert!(
+                dump.contains("poll time: not measured (debug mode off"),
+                "{dump}"
+            );
+        }
+        worker.expect("the main future ran").cancel();
+        lp.block_on(yield_now());
+    }
+}
+
 #[test]
 fn spawn_outside_a_loop_panics_with_a_message() {
     let caught = catch_unwind(|| {
