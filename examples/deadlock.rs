@@ -28,6 +28,9 @@ use std::time::{Duration, Instant};
 
 use corio::sync::Lock;
 
+#[path = "help/mod.rs"]
+mod help;
+
 const MS: Duration = Duration::from_millis(1);
 
 /// A lock with the name the output uses.
@@ -223,6 +226,9 @@ async fn ordered() {
 }
 
 fn main() {
+    if help::requested(include_str!("deadlock.rs"), "") {
+        return;
+    }
     let event_loop = corio::EventLoop::builder()
         .start_paused(true)
         .build()

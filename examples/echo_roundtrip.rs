@@ -29,9 +29,15 @@ use corio::net::{TcpListener, TcpStream, UdpSocket, UnixStream};
 use corio::sync::Barrier;
 use futures::{AsyncRead, AsyncWrite};
 
+#[path = "help/mod.rs"]
+mod help;
+
 const CLIENTS: usize = 3;
 
 fn main() -> ExitCode {
+    if help::requested(include_str!("echo_roundtrip.rs"), "") {
+        return ExitCode::SUCCESS;
+    }
     corio::run(async {
         // A bound on the whole program: a lost packet or a bug must not make
         // the tour hang.

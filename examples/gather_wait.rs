@@ -14,6 +14,9 @@ use std::time::Duration;
 
 use corio::{ReturnWhen, TaskError};
 
+#[path = "help/mod.rs"]
+mod help;
+
 const SECOND: Duration = Duration::from_millis(10);
 
 /// The seed's `foo(index)`.
@@ -151,6 +154,9 @@ async fn gather_results() {
 }
 
 fn main() {
+    if help::requested(include_str!("gather_wait.rs"), "") {
+        return;
+    }
     // The seed's 1 / 0 panics are caught by corio and shown as values; the
     // default panic hook would also print them, out of order, on stderr.
     std::panic::set_hook(Box::new(|_| {}));

@@ -24,6 +24,9 @@ use std::task::{ready, Context, Poll, Waker};
 
 use corio::task::YieldNow;
 
+#[path = "help/mod.rs"]
+mod help;
+
 // ---------------------------------------------------------------------------
 // A leaf future: the go signal.
 //
@@ -294,5 +297,8 @@ async fn lesson() {
 }
 
 fn main() {
+    if help::requested(include_str!("hand_written_future.rs"), "") {
+        return;
+    }
     corio::run(lesson());
 }

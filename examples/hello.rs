@@ -18,18 +18,25 @@
 //!
 //! Run it with `cargo run --example hello`.
 
+use std::time::Duration;
+
+#[path = "help/mod.rs"]
+mod help;
+
 /// The seed's coroutine function. Calling it runs nothing: it builds a
 /// future, and only a loop polling that future executes the body.
 async fn func() {
     println!("start");
-    // The seed awaits `asyncio.sleep(1)`. corio has no timers yet, so the
-    // coroutine awaits `yield_now()` — asyncio's `sleep(0)` — instead: it
-    // suspends here, the loop gets one turn, and the coroutine resumes.
-    corio::yield_now().await;
+    // As the seed's `await asyncio.sleep(1)`: the coroutine suspends here, the
+    // loop's timer wakes it a second later, and it resumes after the await.
+    corio::time::sleep(Duration::from_secs(1)).await;
     println!("end");
 }
 
 fn main() {
+    if help::requested(include_str!("hello.rs"), "") {
+        return;
+    }
     println!("-- asyncio.run(func()), Python 3.7+ --");
     corio::run(func());
     println!("run returned: the loop is closed");

@@ -30,6 +30,9 @@ use std::time::{Duration, Instant};
 
 use corio::queue::Queue;
 
+#[path = "help/mod.rs"]
+mod help;
+
 const MS: Duration = Duration::from_millis(1);
 const ITEMS_EACH: u32 = 4;
 const CONSUME_MS: u32 = 30;
@@ -113,6 +116,9 @@ async fn main_task() {
 }
 
 fn main() {
+    if help::requested(include_str!("producer_consumer.rs"), "") {
+        return;
+    }
     let event_loop = corio::EventLoop::builder()
         .start_paused(true)
         .build()

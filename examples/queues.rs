@@ -18,6 +18,9 @@ use std::rc::Rc;
 
 use corio::queue::{LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull};
 
+#[path = "help/mod.rs"]
+mod help;
+
 /// The items put into each queue in part 1, in this order.
 const ITEMS: [u32; 6] = [3, 1, 4, 1, 5, 9];
 
@@ -191,6 +194,9 @@ async fn shutdown() {
 }
 
 fn main() {
+    if help::requested(include_str!("queues.rs"), "") {
+        return;
+    }
     // The `_nowait` methods never wait, so they need no loop: parts 1 to 3
     // run as plain code; only part 4 has tasks waiting, and runs on a loop.
     orders();

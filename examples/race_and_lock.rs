@@ -22,6 +22,9 @@ use std::rc::Rc;
 
 use corio::sync::Lock;
 
+#[path = "help/mod.rs"]
+mod help;
+
 /// Tasks sharing the counter, and how many times each adds one.
 const TASKS: usize = 3;
 const ROUNDS: u32 = 10_000;
@@ -98,6 +101,9 @@ where
 }
 
 fn main() {
+    if help::requested(include_str!("race_and_lock.rs"), "") {
+        return;
+    }
     corio::run(async {
         let counter: Counter = Rc::new(Cell::new(0));
 

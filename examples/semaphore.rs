@@ -24,6 +24,9 @@ use std::time::{Duration, Instant};
 
 use corio::sync::{BoundedSemaphore, Semaphore};
 
+#[path = "help/mod.rs"]
+mod help;
+
 const MS: Duration = Duration::from_millis(1);
 
 /// How long each of the ten jobs works, in milliseconds.
@@ -122,6 +125,9 @@ async fn bounded_release() {
 }
 
 fn main() {
+    if help::requested(include_str!("semaphore.rs"), "") {
+        return;
+    }
     let event_loop = corio::EventLoop::builder()
         .start_paused(true)
         .build()

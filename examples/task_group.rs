@@ -12,6 +12,9 @@ use std::time::Duration;
 
 use corio::FailureKind;
 
+#[path = "help/mod.rs"]
+mod help;
+
 const MS: Duration = Duration::from_millis(1);
 
 /// Prints when its task is cancelled (dropped before it finished).
@@ -116,6 +119,9 @@ async fn two_panics() {
 }
 
 fn main() {
+    if help::requested(include_str!("task_group.rs"), "") {
+        return;
+    }
     // The panics of section 3 are reported through the group; silence the
     // default hook so they do not also print, out of order, on stderr.
     std::panic::set_hook(Box::new(|_| {}));

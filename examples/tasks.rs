@@ -27,6 +27,9 @@ use std::time::{Duration, Instant};
 
 use corio::{TaskError, TaskRef, TaskState};
 
+#[path = "help/mod.rs"]
+mod help;
+
 /// The seed's one-second sleep, scaled down.
 const FOO_SLEEP: Duration = Duration::from_millis(10);
 
@@ -284,6 +287,9 @@ async fn lesson() {
 }
 
 fn main() {
+    if help::requested(include_str!("tasks.rs"), "") {
+        return;
+    }
     corio::run(lesson());
     println!("corio::run returned");
 }

@@ -33,6 +33,9 @@ use std::time::{Duration, Instant};
 
 use corio::executor::{self, ThreadPoolExecutor};
 
+#[path = "help/mod.rs"]
+mod help;
+
 /// The seed's second, scaled down.
 const SECOND: Duration = Duration::from_millis(10);
 
@@ -274,6 +277,9 @@ async fn to_thread(plan: &[(String, u32)], expected: &[String]) {
 }
 
 fn main() {
+    if help::requested(include_str!("thread_pool.rs"), "") {
+        return;
+    }
     let cpu_count = std::thread::available_parallelism().map_or(1, usize::from);
     let workers = cpu_count + 1;
     let plan = plan();

@@ -16,6 +16,9 @@ use std::time::Duration;
 
 use corio::time::{self, MissedTickBehavior};
 
+#[path = "help/mod.rs"]
+mod help;
+
 const MS: Duration = Duration::from_millis(1);
 
 /// A job that takes `ms` milliseconds.
@@ -171,6 +174,9 @@ async fn timeout_scope() {
 }
 
 fn main() {
+    if help::requested(include_str!("timeouts.rs"), "") {
+        return;
+    }
     corio::run(async {
         wait_with_timeout().await;
         wait_for().await;
