@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """The asyncio reference: spawn_many, yield_many, sleep_many and tcp_echo of
-BENCHMARKS.md, the same sizes as the Rust workloads (benches/workloads/), for
-readers who come from asyncio.
+the benchmark suite, the same sizes as the Rust workloads (benches/workloads/),
+for readers who come from asyncio.
 
     python3 benches/asyncio_reference.py [--reps N] [--only NAME,NAME]
 
 Each workload asserts its result, runs once to warm up, then N times; the
 median is printed as a line `RESULT <workload> <median ms>`, which
-the compare runner (benches/compare/) reads. Standard library only, default event loop.
+the compare runner (benches/compare/) reads. Standard library only, default
+event loop.
 """
 
 import argparse
@@ -53,7 +54,7 @@ async def yield_many():
 
 
 def delays_ms():
-    """The LCG of BENCHMARKS.md: seed 7, ms = 1 + (x >> 33) mod 20."""
+    """The LCG of benches/workloads/timers.rs: seed 7, ms = 1 + (x >> 33) mod 20."""
     x = 7
     out = []
     for _ in range(SLEEPERS):

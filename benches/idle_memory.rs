@@ -1,4 +1,4 @@
-//! idle_memory (BENCHMARKS.md): resident memory per idle task.
+//! idle_memory (`workloads/idle_memory.rs`): resident memory per idle task.
 //!
 //! Each runtime runs in a fresh child process (this same binary, re-executed
 //! with `--child <runtime>`), so one runtime's freed-but-retained memory does

@@ -1,7 +1,8 @@
-//! tcp_echo of BENCHMARKS.md — 50 in-process clients × 2,000 round trips of
-//! 64 bytes over 127.0.0.1 — on corio, tokio (current-thread and 2-worker),
+//! tcp_echo of the suite — 50 in-process clients × 2,000 round trips of 64
+//! bytes over 127.0.0.1 — on corio, tokio (current-thread and 2-worker),
 //! smol, and a hand-written mio loop with no tasks (`mio-raw`, the floor).
-//! The workload lives in `workloads/net.rs` (shared with the `compare` runner).
+//! The workload lives in `workloads/net.rs` (shared with the `compare`
+//! runner).
 //!
 //! A run takes about a second, so this group takes 10 samples per runtime
 //! (criterion then samples flat): about a minute in all.

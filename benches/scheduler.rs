@@ -1,11 +1,12 @@
-//! Scheduler workloads of BENCHMARKS.md — spawn_many, yield_many,
+//! Scheduler workloads of the suite — spawn_many, yield_many,
 //! chained_spawn, ping_pong — on corio, tokio (current-thread and 2-worker
 //! multi-thread) and smol's `LocalExecutor`, one criterion group per workload
 //! so the report shows them side by side. The workloads live in
 //! `workloads/scheduler.rs` (shared with the `compare` runner); every run
 //! checks its result.
 //!
-//! `cargo bench -p corio-benches --bench scheduler` (add `-- --quick` for a fast pass).
+//! `cargo bench -p corio-benches --bench scheduler` (add `-- --quick` for a
+//! fast pass).
 
 mod common;
 mod workloads;

@@ -1,5 +1,5 @@
-//! Timer workloads of BENCHMARKS.md — timeout_churn and sleep_many — on
-//! corio, tokio (current-thread and 2-worker) and smol, side by side. The
+//! Timer workloads of the suite — timeout_churn and sleep_many — on corio,
+//! tokio (current-thread and 2-worker) and smol, side by side. The
 //! workloads live in `workloads/timers.rs` (shared with the `compare` runner).
 //!
 //! `cargo bench -p corio-benches --bench timers`

@@ -1,10 +1,13 @@
 //! corio: a coroutine runtime you can read, modelled on Python's asyncio.
 //!
-//! One event loop per thread runs tasks (futures it owns), callbacks and —
-//! as the crate grows — timers and socket readiness, in the run-once cycle of
-//! asyncio. The source is meant to be studied: start at
-//! `event_loop/core.rs` (the cycle) and `task/mod.rs` (the life of a task),
-//! and read `ARCHITECTURE.md` for the map.
+//! One event loop per thread runs tasks (futures it owns), callbacks, timers
+//! ([`time`]) and socket readiness ([`net`], over one `mio::Poll`), in the
+//! run-once cycle of asyncio — drawn, step by step, on the [`event_loop`]
+//! page. Around the loop: asyncio's combinators ([`gather`], [`wait`],
+//! [`task_group`]), locks and queues ([`sync`], [`queue`]), and a thread pool
+//! for blocking work ([`executor`], [`to_thread`]). The source is meant to be
+//! studied: start at `event_loop/core.rs` (the cycle) and `task/mod.rs` (the
+//! life of a task), and read `ARCHITECTURE.md` for the map.
 //!
 //! ```
 //! use std::time::Duration;

@@ -1,10 +1,11 @@
-//! The workloads of `../shared/BENCHMARKS.md` (plus issue 5's combinators),
-//! written once per runtime and shared by two users:
+//! The benchmark suite: every workload (its sizes are in its file), written
+//! once per runtime and shared by two users:
 //!
 //! - the criterion benches (`benches/*.rs`, each with `mod workloads;`), one
 //!   criterion group per workload;
 //! - the comparison runner (`compare/main.rs`, with
-//!   `#[path = "../workloads/mod.rs"] mod workloads;`).
+//!   `#[path = "../workloads/mod.rs"] mod workloads;`), which also holds
+//!   corio's target per workload (`compare/report.rs`, `fn target`).
 //!
 //! A [`Workload`] is a name and its members, one per runtime (or per variant
 //! of a runtime's API, as tokio's `join_all` and `JoinSet`). A member's `make`
@@ -57,7 +58,8 @@ impl Rt {
         }
     }
 
-    /// The peers corio's single loop is judged against (BENCHMARKS.md).
+    /// The peers corio's single loop is judged against: single-thread
+    /// runtimes, as corio's loop is.
     pub fn is_single_thread_peer(self) -> bool {
         matches!(self, Rt::TokioCt | Rt::Smol)
     }
@@ -104,8 +106,8 @@ impl Workload {
     }
 }
 
-/// Every timed workload, in the order of BENCHMARKS.md, the combinators
-/// after. idle_memory is apart (it needs a fresh process per runtime): see
+/// Every timed workload: scheduler, timers, net, then the combinators and
+/// sync. idle_memory is apart (it needs a fresh process per runtime): see
 /// [`idle_memory`].
 pub fn all() -> Vec<Workload> {
     vec![

@@ -78,7 +78,8 @@ pub fn timeout_churn() -> Workload {
 
 // ----- sleep_many: 50,000 tasks sleeping 1–20 ms -----
 
-/// The delays of BENCHMARKS.md: an LCG seeded with 7, ms = 1 + (x >> 33) mod 20.
+/// The delays of the suite (the same in `asyncio_reference.py`): an LCG
+/// seeded with 7, ms = 1 + (x >> 33) mod 20.
 pub fn delays() -> Vec<Duration> {
     let mut x: u64 = 7;
     (0..SLEEPERS)

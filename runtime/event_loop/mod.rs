@@ -1,11 +1,73 @@
 //! The event loop: asyncio's loop, owned by one thread.
 //!
-//! * `EventLoop` owns a `core::LoopCore` (ready queue, task registry, OS
-//!   poller) and runs the cycle of `core.rs`.
+//! An [`EventLoop`] belongs to the thread that made it (it is not `Send`).
+//! Everything on that thread is single-threaded — `Cell`s and `RefCell`s, no
+//! locks, no atomic read-modify-writes on the local path. Only three things
+//! cross threads: a task's reference count, the injection queue, and the park
+//! handshake. [`run`] is `asyncio.run`: a fresh loop, one main future, then
+//! the loop's close.
+//!
+//! # Bird's-eye view
+//!
+//! ```text
+//!             spawn / call_soon                      LoopHandle (any thread)
+//!                   │                                        │
+//!                   ▼                                        ▼
+//!    ┌──────────── ReadyQueue ◄──── drain ──── injection queue (SegQueue) ◄── wakes from
+//!    │        (tasks + callbacks,                 + ParkState + Unparker        other threads
+//!    │         one FIFO, one word each)                      ▲
+//!    │                  │                                    │ eventfd write, only if PARKED
+//!    │      run_once: run the batch                          │
+//!    │                  │                          ┌─────────┴──────────┐
+//!    │     harness::run_task ── poll(future, waker)│ Driver (mio::Poll) │ ◄── parks here when
+//!    │                  │                          └────────────────────┘     nothing is ready
+//!    └──── wake (same thread): push ◄──────────────────┘
+//! ```
+//!
+//! A wake on the loop's own thread pushes the task at the back of the ready
+//! queue: a `Cell` read, a `Cell` write and a `VecDeque` push. A wake from
+//! another thread — a [`LoopHandle`], a waker that travelled, a thread-pool
+//! job finishing — goes through the injection queue, and writes the loop's
+//! eventfd only if the loop is parked.
+//!
+//! # The run-once cycle
+//!
+//! `LoopCore::run_once` (`core.rs`) follows asyncio's `_run_once`:
+//!
+//! 1. Drain the injection queue. The time the loop may block is zero if
+//!    anything is ready (or a stop is pending), else until the nearest timer,
+//!    else unbounded.
+//! 2. If nothing is ready, park: the park handshake, then `Driver::poll`
+//!    (`epoll_wait`, blocking for that long), then drain the injection queue
+//!    again. Sockets that became ready wake their tasks here.
+//! 3. Fire the expired timers, in deadline order; their tasks join the ready
+//!    queue behind what is already there (`call_later(0, t)` followed by
+//!    `call_soon(s)` runs `s` first, as in asyncio).
+//! 4. Run exactly the entries that were ready when the batch began; anything
+//!    they schedule waits for the next iteration, so [`yield_now`] is a fair
+//!    turn. Every `event_interval` steps (61 by default, see
+//!    [`Builder::event_interval`]) the loop polls IO with a zero timeout and
+//!    drains the injection queue, so a flood of always-ready tasks cannot
+//!    starve sockets or other threads.
+//!
+//! [`EventLoop::block_on`] and [`EventLoop::run_forever`] repeat this cycle
+//! until their future completes or [`EventLoop::stop`] is called; dropping
+//! the loop closes it as `asyncio.run` does (every task left is cancelled and
+//! runs its cleanup).
+//!
+//! # The parts
+//!
+//! * `EventLoop` owns a `core::LoopCore` (ready queue, task registry, timer
+//!   wheel, OS poller) and runs the cycle of `core.rs`.
 //! * [`LoopHandle`] is the `Send + Sync` side other threads hold
 //!   (`shared::LoopShared`).
 //! * `context` is how `spawn` and wakers find the running loop.
 //! * `park` is the handshake that lets another thread wake a parked loop.
+//!
+//! `ARCHITECTURE.md` at the repository's root walks a task, a timer, a socket
+//! event and a cross-thread wake through these files.
+//!
+//! [`yield_now`]: crate::yield_now
 
 pub(crate) mod builder;
 pub(crate) mod callback;
