@@ -39,7 +39,8 @@
 //!    else unbounded.
 //! 2. If nothing is ready, park: the park handshake, then `Driver::poll`
 //!    (`epoll_wait`, blocking for that long), then drain the injection queue
-//!    again. Sockets that became ready wake their tasks here.
+//!    again. Sockets that became ready wake their tasks here (signals too:
+//!    each listener reads from a socket pair the OS handler writes to).
 //! 3. Fire the expired timers, in deadline order; their tasks join the ready
 //!    queue behind what is already there (`call_later(0, t)` followed by
 //!    `call_soon(s)` runs `s` first, as in asyncio).
