@@ -4,7 +4,7 @@
 //!
 //! A plain future given to [`wait_for`](crate::wait_for) is cancelled by
 //! being dropped. A `Task` cannot be cancelled that way: dropping its handle
-//! detaches it (DESIGN.md), which is what asyncio's `shield` is for. So a task
+//! detaches it (as in asyncio and tokio), which is what asyncio's `shield` is for. So a task
 //! gets its own timeout, which asks for the cancellation
 //! ([`Task::cancel`]) and keeps awaiting the handle until the task has
 //! finished: when it returns `Err(TimeoutError)`, the task is done and its
