@@ -255,17 +255,19 @@ impl StreamReader {
 
     /// The lines as a `futures_core::Stream` (asyncio's `async for line in
     /// reader`): each item is a [`readline`](Self::readline), and the stream
-    /// ends at EOF.
+    /// ends at EOF. It takes the reader (so it can be stored or moved into
+    /// a task — and so this method, not `futures::AsyncBufReadExt::lines`,
+    /// is the one called); [`Lines::into_inner`] gives it back.
     ///
     /// ```
     /// use futures::StreamExt;
     /// corio::run(async {
-    ///     let mut r = corio::streams::StreamReader::new(&b"a\nb\n"[..]);
+    ///     let r = corio::streams::StreamReader::new(&b"a\nb\n"[..]);
     ///     let lines: Vec<_> = r.lines().map(Result::unwrap).collect().await;
     ///     assert_eq!(lines, [b"a\n".to_vec(), b"b\n".to_vec()]);
     /// });
     /// ```
-    pub fn lines(&mut self) -> Lines<'_> {
+    pub fn lines(self) -> Lines {
         Lines {
             reader: self,
             searched: 0,
@@ -471,12 +473,29 @@ impl AsyncBufRead for StreamReader {
 /// The stream of [`StreamReader::lines`].
 #[derive(Debug)]
 #[must_use = "streams do nothing unless polled"]
-pub struct Lines<'a> {
-    reader: &'a mut StreamReader,
+pub struct Lines {
+    reader: StreamReader,
     searched: usize,
 }
 
-impl Stream for Lines<'_> {
+impl Lines {
+    /// The reader back, with whatever it has buffered.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// corio::run(async {
+    ///     let mut lines = corio::streams::StreamReader::new(&b"head\nbody"[..]).lines();
+    ///     assert_eq!(lines.next().await.unwrap().unwrap(), b"head\n");
+    ///     let mut reader = lines.into_inner();
+    ///     assert_eq!(reader.read_to_eof().await.unwrap(), b"body");
+    /// });
+    /// ```
+    pub fn into_inner(self) -> StreamReader {
+        self.reader
+    }
+}
+
+impl Stream for Lines {
     type Item = Result<Vec<u8>, StreamError>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {

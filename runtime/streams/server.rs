@@ -10,13 +10,15 @@
 //! [`Server::wait_closed`] waits for the running handlers to finish, as
 //! asyncio 3.12's `wait_closed` waits for the connections.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use super::connection::{tcp_streams, unix_streams};
@@ -106,8 +108,13 @@ where
     let server = Server::new(sockets, None);
     let handler = Rc::new(client_connected);
     for listener in listeners {
-        let accepting = accept_loop(listener, server.inner.connections.clone(), handler.clone());
-        server.adopt(accepting);
+        let listener = Rc::new(listener);
+        let accepting = accept_loop(
+            Rc::downgrade(&listener),
+            server.inner.connections.clone(),
+            handler.clone(),
+        );
+        server.adopt(listener, accepting);
     }
     Ok(server)
 }
@@ -140,7 +147,10 @@ where
 ///     assert!(!path.exists());
 /// });
 /// ```
-pub async fn start_unix_server<F, Fut>(client_connected: F, path: impl AsRef<Path>) -> io::Result<Server>
+pub async fn start_unix_server<F, Fut>(
+    client_connected: F,
+    path: impl AsRef<Path>,
+) -> io::Result<Server>
 where
     F: Fn(StreamReader, StreamWriter) -> Fut + 'static,
     Fut: Future + 'static,
@@ -149,12 +159,13 @@ where
     let path = path.as_ref().to_path_buf();
     let listener = UnixListener::bind(&path)?;
     let server = Server::new(Vec::new(), Some(path.clone()));
+    let listener = Rc::new(listener);
     let accepting = accept_loop(
-        listener,
+        Rc::downgrade(&listener),
         server.inner.connections.clone(),
         Rc::new(client_connected),
     );
-    server.adopt(accepting);
+    server.adopt(listener, accepting);
     Ok(server)
 }
 
@@ -169,30 +180,47 @@ fn is_missing_family(e: &io::Error) -> bool {
 /// A listening socket that yields stream pairs, and a name for the client
 /// (its address, or the socket path).
 trait AcceptStreams {
-    async fn accept_streams(&self) -> io::Result<(StreamReader, StreamWriter, String)>;
+    fn poll_accept_streams(
+        &self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<(StreamReader, StreamWriter, String)>>;
 }
 
 impl AcceptStreams for TcpListener {
-    async fn accept_streams(&self) -> io::Result<(StreamReader, StreamWriter, String)> {
-        let (stream, peer) = self.accept().await?;
+    fn poll_accept_streams(
+        &self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<(StreamReader, StreamWriter, String)>> {
+        let (stream, peer) = ready!(self.poll_accept(cx))?;
         let (reader, writer) = tcp_streams(stream)?;
-        Ok((reader, writer, peer.to_string()))
+        Poll::Ready(Ok((reader, writer, peer.to_string())))
     }
 }
 
 impl AcceptStreams for UnixListener {
-    async fn accept_streams(&self) -> io::Result<(StreamReader, StreamWriter, String)> {
-        let (stream, _) = self.accept().await?;
+    fn poll_accept_streams(
+        &self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<(StreamReader, StreamWriter, String)>> {
+        let (stream, _) = ready!(self.poll_accept(cx))?;
         let (reader, writer) = unix_streams(stream);
-        let path = self.local_addr()?;
-        let name = path.as_pathname().map_or_else(|| "(unnamed)".into(), |p| p.display().to_string());
-        Ok((reader, writer, name))
+        let name = match self.local_addr()?.as_pathname() {
+            Some(path) => path.display().to_string(),
+            None => "(unnamed)".to_string(),
+        };
+        Poll::Ready(Ok((reader, writer, name)))
     }
 }
 
-/// Accepts until cancelled (by [`Server::close`]), spawning a handler task
-/// per connection.
-async fn accept_loop<L, F, Fut>(listener: L, connections: Rc<Connections>, handler: Rc<F>)
+/// Accepts until the server closes, spawning a handler task per
+/// connection.
+///
+/// The server holds the only strong reference to the listener; this loop
+/// upgrades its `Weak` for the length of one poll. So `close`, by dropping
+/// the server's reference, closes the listening socket at once — new
+/// connections are refused from that moment, not from the accept task's
+/// next step.
+async fn accept_loop<L, F, Fut>(listener: Weak<L>, connections: Rc<Connections>, handler: Rc<F>)
 where
     L: AcceptStreams,
     F: Fn(StreamReader, StreamWriter) -> Fut + 'static,
@@ -200,9 +228,15 @@ where
     Fut::Output: HandlerOutcome,
 {
     loop {
-        let (reader, writer, client) = match listener.accept_streams().await {
-            Ok(connection) => connection,
-            Err(e) => {
+        let accepted = poll_fn(|cx| match listener.upgrade() {
+            Some(listener) => listener.poll_accept_streams(cx).map(Some),
+            None => Poll::Ready(None),
+        })
+        .await;
+        let (reader, writer, client) = match accepted {
+            None => return,
+            Some(Ok(connection)) => connection,
+            Some(Err(e)) => {
                 eprintln!("corio: accept failed ({e}); retrying in 100 ms");
                 crate::time::sleep(ACCEPT_RETRY_DELAY).await;
                 continue;
@@ -275,6 +309,8 @@ pub struct Server {
 struct ServerInner {
     sockets: Vec<SocketAddr>,
     unix_path: Option<PathBuf>,
+    /// The listening sockets; dropped by `close`.
+    listeners: RefCell<Vec<Rc<dyn Any>>>,
     accept_tasks: RefCell<Vec<Task<()>>>,
     connections: Rc<Connections>,
     /// Set by `close`.
@@ -289,6 +325,7 @@ impl Server {
             inner: Rc::new(ServerInner {
                 sockets,
                 unix_path,
+                listeners: RefCell::new(Vec::new()),
                 accept_tasks: RefCell::new(Vec::new()),
                 connections: Rc::new(Connections {
                     running: Cell::new(0),
@@ -300,8 +337,11 @@ impl Server {
         }
     }
 
-    fn adopt(&self, accepting: impl Future<Output = ()> + 'static) {
+    /// Keeps `listener` open (the only strong reference) and runs its
+    /// accept loop as a task.
+    fn adopt(&self, listener: Rc<dyn Any>, accepting: impl Future<Output = ()> + 'static) {
         let task = Builder::new().name("server accept").spawn(accepting);
+        self.inner.listeners.borrow_mut().push(listener);
         self.inner.accept_tasks.borrow_mut().push(task);
     }
 
@@ -422,8 +462,9 @@ impl ServerInner {
         }
         self.connections.stopped.set(true);
         self.closed.set();
-        // Cancelling the accept tasks drops their listeners, which closes
-        // the sockets.
+        // The listening sockets close now; the accept tasks end.
+        let listeners = std::mem::take(&mut *self.listeners.borrow_mut());
+        drop(listeners);
         for task in self.accept_tasks.borrow_mut().drain(..) {
             task.cancel();
         }
