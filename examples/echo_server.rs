@@ -108,7 +108,9 @@ async fn start(
             async move {
                 let echoed = echo(reader, &writer).await;
                 clients.writers.borrow_mut().remove(&n);
-                stats.bytes.set(stats.bytes.get() + echoed.as_ref().map_or(0, |&b| b));
+                stats
+                    .bytes
+                    .set(stats.bytes.get() + echoed.as_ref().map_or(0, |&b| b));
                 match echoed {
                     Ok(bytes) => println!("[{n}] disconnected after {bytes} bytes"),
                     Err(e) => println!("[{n}] dropped: {e}"),
@@ -151,7 +153,11 @@ async fn shut_down(server: &Server, clients: &Clients, stats: &Stats, why: &str)
         writer.write_eof();
     }
     let left_in_time = timeout(GRACE, server.wait_closed()).await.is_ok();
-    let still_there = if left_in_time { 0 } else { server.active_connections() };
+    let still_there = if left_in_time {
+        0
+    } else {
+        server.active_connections()
+    };
     format!(
         "echo_server: stopped on {why}: served {} connection(s), echoed {} bytes, \
          told {} client(s) goodbye, {still_there} still connected after the {} s grace period",
@@ -224,7 +230,10 @@ async fn run_demo() -> io::Result<ExitCode> {
         writer.write(format!("{line}\n").as_bytes())?;
         writer.drain().await?;
         let echoed = reader.readline().await?;
-        println!("{name} sent {line:?}, got back {:?}", String::from_utf8_lossy(&echoed));
+        println!(
+            "{name} sent {line:?}, got back {:?}",
+            String::from_utf8_lossy(&echoed)
+        );
         writer.close();
         writer.wait_closed().await?;
         // Wait for the server's side to see the EOF, for a fixed log order.
@@ -260,7 +269,9 @@ async fn run_demo() -> io::Result<ExitCode> {
     let why = "Ctrl-C";
     println!("{why}: shutting down");
     let summary = shut_down(&server, &clients, &stats, why).await;
-    client.await.map_err(|e| io::Error::other(e.to_string()))??;
+    client
+        .await
+        .map_err(|e| io::Error::other(e.to_string()))??;
     println!("{summary}");
     Ok(ExitCode::SUCCESS)
 }

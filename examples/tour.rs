@@ -73,8 +73,12 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("signals", "add_signal_handler, a Signals stream, ctrl_c"),
     (
-        "chat --demo",
-        "a broadcast chat room: a task per client, an outbox Queue each",
+        "echo_server",
+        "start_server, StreamReader/StreamWriter, a graceful stop",
+    ),
+    (
+        "chat",
+        "a broadcast chat room on streams: readline, drain, dropping non-readers",
     ),
 ];
 
