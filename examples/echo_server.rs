@@ -238,7 +238,7 @@ async fn run_demo() -> io::Result<ExitCode> {
         writer.wait_closed().await?;
         // Wait for the server's side to see the EOF, for a fixed log order.
         reader.read_to_eof().await?;
-        while clients.writers.borrow().len() > 0 {
+        while !clients.writers.borrow().is_empty() {
             corio::time::sleep(Duration::from_millis(1)).await;
         }
     }
