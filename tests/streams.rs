@@ -654,7 +654,9 @@ fn connect_resolves_a_host_name_string() {
 #[test]
 fn server_and_streams_outliving_their_loop_drop_quietly() {
     let (server, pair) = corio::run(async {
-        let server = corio::start_server(|_r, _w| async {}, "127.0.0.1", 0).await.unwrap();
+        let server = corio::start_server(|_r, _w| async {}, "127.0.0.1", 0)
+            .await
+            .unwrap();
         let port = server.sockets()[0].port();
         let pair = corio::open_connection("127.0.0.1", port).await.unwrap();
         pair.1.write(&vec![1u8; 4_000_000]).unwrap(); // leaves a backlog

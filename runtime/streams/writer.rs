@@ -470,11 +470,12 @@ impl StreamWriter {
     }
 
     fn start_flusher(&self) {
-        self.shared.state.borrow_mut().flusher_running = true;
-        let shared = self.shared.clone();
+        // The guard moves into the future: a flusher dropped before its
+        // first poll (its loop closing, or `spawn` unwinding) still clears
+        // the flag.
+        let running = FlusherRunning::start(self.shared.clone());
         crate::spawn(async move {
-            let _running = FlusherRunning(shared.clone());
-            poll_fn(|cx| poll_progress(&shared, cx)).await;
+            poll_fn(|cx| poll_progress(&running.0, cx)).await;
         });
     }
 
@@ -597,6 +598,13 @@ fn step(state: &mut WriteState, cx: &mut Context<'_>) -> Poll<()> {
 /// Clears `flusher_running` when the flusher ends — finished, cancelled with
 /// its loop, or unwound by a panicking transport.
 struct FlusherRunning(Rc<Shared>);
+
+impl FlusherRunning {
+    fn start(shared: Rc<Shared>) -> FlusherRunning {
+        shared.state.borrow_mut().flusher_running = true;
+        FlusherRunning(shared)
+    }
+}
 
 impl Drop for FlusherRunning {
     fn drop(&mut self) {
