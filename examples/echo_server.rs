@@ -171,6 +171,8 @@ async fn shut_down(server: &Server, clients: &Clients, stats: &Stats, why: &str)
 async fn serve_until_signal(port: u16) -> ExitCode {
     let stats = Rc::new(Stats::default());
     let clients = Rc::new(Clients::default());
+    // Listen before serving: a signal that comes early is not lost.
+    let stop = shutdown_signal();
     let server = match start(port, stats.clone(), clients.clone(), true).await {
         Ok(server) => server,
         Err(e) => {
@@ -181,8 +183,8 @@ async fn serve_until_signal(port: u16) -> ExitCode {
     let addr = server.sockets()[0];
     println!("echoing on {addr}; try: nc {} {}", addr.ip(), addr.port());
     println!("stop with Ctrl-C or SIGTERM (kill {})", std::process::id());
-    let why = match shutdown_signal().await {
-        Ok(name) => name,
+    let why = match stop {
+        Ok(stop) => stop.await,
         Err(e) => {
             eprintln!("echo_server: cannot listen for signals ({e}); serving until killed");
             server.serve_forever().await;
@@ -194,9 +196,19 @@ async fn serve_until_signal(port: u16) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Resolves at the first Ctrl-C (SIGINT) or SIGTERM, with its name.
-async fn shutdown_signal() -> io::Result<&'static str> {
-    std::future::pending().await
+/// Starts listening for Ctrl-C (SIGINT) and SIGTERM — at once, so that a
+/// signal sent from now on is caught — and returns a future that resolves
+/// at the first of them, with its name.
+fn shutdown_signal() -> io::Result<impl std::future::Future<Output = &'static str>> {
+    use corio::signal::{signal, SIGINT, SIGTERM};
+    let mut interrupt = signal(SIGINT)?;
+    let mut terminate = signal(SIGTERM)?;
+    Ok(std::future::poll_fn(move |cx| {
+        if interrupt.poll_recv(cx).is_ready() {
+            return std::task::Poll::Ready("Ctrl-C");
+        }
+        terminate.poll_recv(cx).map(|_| "SIGTERM")
+    }))
 }
 
 // ---------------------------------------------------------------------------
