@@ -1,166 +1,289 @@
-//! echo_server: a TCP server with one task per connection — asyncio's
-//! `start_server(handle_echo, host, port)`, where every client gets its own
-//! coroutine.
+//! echo_server: asyncio's `start_server(handle_echo, host, port)` — every
+//! client gets its own task, reading with a `StreamReader` and answering
+//! through a `StreamWriter` — and a graceful stop on Ctrl-C or SIGTERM.
 //!
 //! Seed 003, "事件循环" (the event loop): "when a function is waiting for IO,
 //! the loop pauses it and runs the others; when its IO is ready it carries on
-//! at the next turn." Here every connection's task spends its life waiting to
-//! read; the loop runs whichever connection has bytes, on one thread, and a
-//! waiting connection costs no thread. (Seed 001's "I/O多路复用", IO
-//! multiplexing, is what the loop does underneath: one `epoll` for all of them.)
+//! at the next turn." Every connection's task spends its life waiting in
+//! `read`; the loop runs whichever connection has bytes, on one thread, and a
+//! waiting connection costs no thread.
 //!
-//! Run it with
+//! The stop is the part most servers get wrong, in four steps: stop
+//! accepting (`server.close()`), tell each connected client (a last line,
+//! then EOF), give them a bounded time to leave (`wait_closed` under a
+//! timeout), and exit 0 with a one-line summary. Anyone still connected after
+//! the grace period is cut off when the loop ends.
 //!
 //! ```text
-//! cargo run --release --example echo_server -- [PORT] [--once | --max-connections N]
+//! cargo run --release --example echo_server                  # the demo (the tour runs it)
+//! cargo run --release --example echo_server -- --serve 8080  # a real server
+//! nc 127.0.0.1 8080                                          # in another terminal
 //! ```
 //!
-//! It listens on 127.0.0.1:PORT (8080 by default; port 0 lets the OS choose
-//! one, which is printed) and runs until killed (Ctrl-C), or, with `--once` or
-//! `--max-connections N`, stops accepting after N connections and exits once
-//! they are all closed. Talk to it with `echo_client`, or with `nc 127.0.0.1
-//! PORT`. It is not in the tour, which runs only programs that end by
-//! themselves; `echo_roundtrip` is the tour's one-process version.
+//! The demo serves three in-process clients on a port the OS picks, then
+//! stops itself as a Ctrl-C would, while one client is still connected;
+//! its output is the same on every run.
 
-use std::net::SocketAddr;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::io;
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::time::Duration;
 
-use corio::net::{TcpListener, TcpStream};
+use corio::streams::{Server, StreamReader, StreamWriter};
+use corio::sync::Event;
+use corio::time::timeout;
+
+const USAGE: &str = "\
+usage: echo_server [--serve [PORT]]
+  (no flag)      a short demo: three in-process clients, then a graceful stop
+  --serve [PORT] echo on 127.0.0.1:PORT (8080; 0 lets the OS choose) until
+                 Ctrl-C or SIGTERM
+  --help         this text";
 
 const DEFAULT_PORT: u16 = 8080;
-
-/// What the command line asked for.
-struct Options {
-    port: u16,
-    /// Stop accepting after this many connections (`None`: serve forever).
-    max_connections: Option<usize>,
-}
+/// How long connected clients get to leave after the shutdown notice.
+const GRACE: Duration = Duration::from_secs(5);
+const NOTICE: &[u8] = b"server shutting down: goodbye\n";
 
 fn main() -> ExitCode {
-    let options = match parse_args(std::env::args().skip(1)) {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("echo_server: {message}");
-            eprintln!("usage: echo_server [PORT] [--once | --max-connections N]");
-            return ExitCode::from(2);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        [] => corio::run(demo()),
+        ["--serve"] => corio::run(serve_until_signal(DEFAULT_PORT)),
+        ["--serve", port] => match port.parse() {
+            Ok(port) => corio::run(serve_until_signal(port)),
+            Err(_) => usage(&format!("{port:?} is not a port number (0-65535)")),
+        },
+        ["--help" | "-h"] => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
         }
-    };
-    corio::run(serve(options))
+        _ => usage("unexpected arguments"),
+    }
 }
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let mut options = Options {
-        port: DEFAULT_PORT,
-        max_connections: None,
-    };
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--once" => options.max_connections = Some(1),
-            "--max-connections" => {
-                let n = args.next().ok_or("--max-connections needs a number")?;
-                match n.parse() {
-                    Ok(n) if n > 0 => options.max_connections = Some(n),
-                    _ => return Err(format!("--max-connections {n}: not a positive number")),
+fn usage(problem: &str) -> ExitCode {
+    eprintln!("echo_server: {problem}\n{USAGE}");
+    ExitCode::from(2)
+}
+
+/// What the server did, for the summary line.
+#[derive(Default)]
+struct Stats {
+    served: Cell<u64>,
+    bytes: Cell<u64>,
+}
+
+/// The connected clients' writers, by connection number: what the shutdown
+/// path needs to tell each client goodbye.
+#[derive(Default)]
+struct Clients {
+    writers: RefCell<BTreeMap<u64, Rc<StreamWriter>>>,
+}
+
+/// Starts the echo server on `127.0.0.1:port`. `log` says whether to print
+/// addresses (which change from run to run).
+async fn start(
+    port: u16,
+    stats: Rc<Stats>,
+    clients: Rc<Clients>,
+    log_addresses: bool,
+) -> io::Result<Server> {
+    corio::start_server(
+        move |reader, writer| {
+            let n = stats.served.get() + 1;
+            stats.served.set(n);
+            let writer = Rc::new(writer);
+            if log_addresses {
+                let peer = writer.peer_addr().map_or("?".into(), |a| a.to_string());
+                println!("[{n}] connected: {peer}");
+            } else {
+                println!("[{n}] connected");
+            }
+            clients.writers.borrow_mut().insert(n, writer.clone());
+            let (stats, clients) = (stats.clone(), clients.clone());
+            async move {
+                let echoed = echo(reader, &writer).await;
+                clients.writers.borrow_mut().remove(&n);
+                stats
+                    .bytes
+                    .set(stats.bytes.get() + echoed.as_ref().map_or(0, |&b| b));
+                match echoed {
+                    Ok(bytes) => println!("[{n}] disconnected after {bytes} bytes"),
+                    Err(e) => println!("[{n}] dropped: {e}"),
                 }
             }
-            port => {
-                options.port = port
-                    .parse()
-                    .map_err(|_| format!("{port:?} is not a port number (0-65535)"))?;
-            }
-        }
-    }
-    Ok(options)
+        },
+        "127.0.0.1",
+        port,
+    )
+    .await
 }
 
-async fn serve(options: Options) -> ExitCode {
-    let listener = match TcpListener::bind(("127.0.0.1", options.port)) {
-        Ok(listener) => listener,
+/// The handler: sends back every byte until the client closes its side (or
+/// the server said goodbye and half-closed).
+async fn echo(mut reader: StreamReader, writer: &StreamWriter) -> io::Result<u64> {
+    let mut echoed = 0;
+    loop {
+        // `read` waits for bytes without a thread; an empty read is EOF.
+        let data = reader.read(64 * 1024).await?;
+        if data.is_empty() {
+            return Ok(echoed);
+        }
+        if writer.write(&data).is_err() {
+            // The shutdown path half-closed this writer: stop echoing.
+            return Ok(echoed);
+        }
+        // Flow control: a client that does not read stops us here.
+        writer.drain().await?;
+        echoed += data.len() as u64;
+    }
+}
+
+/// The graceful stop: steps 1–4 of the module docs. Returns the summary.
+async fn shut_down(server: &Server, clients: &Clients, stats: &Stats, why: &str) -> String {
+    server.close();
+    let writers: Vec<Rc<StreamWriter>> = clients.writers.borrow().values().cloned().collect();
+    for writer in &writers {
+        // A last line, then EOF once it is out.
+        let _ = writer.write(NOTICE);
+        writer.write_eof();
+    }
+    let left_in_time = timeout(GRACE, server.wait_closed()).await.is_ok();
+    let still_there = if left_in_time {
+        0
+    } else {
+        server.active_connections()
+    };
+    format!(
+        "echo_server: stopped on {why}: served {} connection(s), echoed {} bytes, \
+         told {} client(s) goodbye, {still_there} still connected after the {} s grace period",
+        stats.served.get(),
+        stats.bytes.get(),
+        writers.len(),
+        GRACE.as_secs()
+    )
+}
+
+async fn serve_until_signal(port: u16) -> ExitCode {
+    let stats = Rc::new(Stats::default());
+    let clients = Rc::new(Clients::default());
+    // Listen before serving: a signal that comes early is not lost.
+    let stop = shutdown_signal();
+    let server = match start(port, stats.clone(), clients.clone(), true).await {
+        Ok(server) => server,
         Err(e) => {
-            eprintln!(
-                "echo_server: cannot listen on 127.0.0.1:{}: {e}",
-                options.port
-            );
+            eprintln!("echo_server: cannot listen on 127.0.0.1:{port}: {e}");
             return ExitCode::FAILURE;
         }
     };
-    // With port 0 the OS chose the port: `local_addr` says which.
-    let addr = listener
-        .local_addr()
-        .expect("a bound listener has an address");
-    println!("listening on {addr}");
-    match options.max_connections {
-        Some(n) => println!("will serve {n} connection(s), then exit"),
-        None => println!("serving until killed (Ctrl-C)"),
-    }
-
-    // The handles of the connections we will wait for before exiting. A
-    // server that runs forever keeps none: dropping a `Task` handle detaches
-    // the task, which goes on running.
-    let mut to_wait_for = Vec::new();
-    let mut accepted = 0;
-    while options.max_connections != Some(accepted) {
-        let (stream, peer) = match listener.accept().await {
-            Ok(connection) => connection,
-            Err(e) => {
-                // Accept errors are values. Out of descriptors (`EMFILE`), the
-                // pending connection is still there and accept would fail again
-                // at once: pausing lets other connections close and free some,
-                // instead of spinning on the error.
-                eprintln!("accept failed: {e}; retrying in 100 ms");
-                corio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        accepted += 1;
-        println!("[{accepted}] connected: {peer}");
-        // One task per connection. `spawn` returns at once: the loop goes
-        // straight back to `accept` while this client is served.
-        let task = corio::task::Builder::new()
-            .name(format!("echo {peer}"))
-            .spawn(echo(accepted, stream, peer));
-        if options.max_connections.is_some() {
-            to_wait_for.push(task);
+    let addr = server.sockets()[0];
+    println!("echoing on {addr}; try: nc {} {}", addr.ip(), addr.port());
+    println!("stop with Ctrl-C or SIGTERM (kill {})", std::process::id());
+    let why = match stop {
+        Ok(stop) => stop.await,
+        Err(e) => {
+            eprintln!("echo_server: cannot listen for signals ({e}); serving until killed");
+            server.serve_forever().await;
+            "close"
         }
-    }
-
-    // Closing the listener now refuses new connections while the last ones
-    // finish.
-    drop(listener);
-    println!("accepted {accepted} connection(s); waiting for them to close");
-    for task in to_wait_for {
-        // `echo` handles its own errors; a task can still be cancelled or
-        // panic, which `await` reports as a `TaskError`.
-        if let Err(e) = task.await {
-            eprintln!("a connection task failed: {e}");
-        }
-    }
-    println!("done");
+    };
+    println!("\n{why}: shutting down");
+    println!("{}", shut_down(&server, &clients, &stats, why).await);
     ExitCode::SUCCESS
 }
 
-/// Sends back every byte the client sends, until it closes its side.
-async fn echo(n: usize, stream: TcpStream, peer: SocketAddr) {
-    let mut buf = vec![0; 16 * 1024];
-    let mut echoed = 0;
-    let outcome = loop {
-        // `read` suspends this task until the socket has bytes: the loop runs
-        // the other connections meanwhile. `Ok(0)` is the client's EOF.
-        let n = match stream.read(&mut buf).await {
-            Ok(0) => break Ok(()),
-            Ok(n) => n,
-            Err(e) => break Err(e),
-        };
-        if let Err(e) = stream.write_all(&buf[..n]).await {
-            break Err(e);
+/// Starts listening for Ctrl-C (SIGINT) and SIGTERM — at once, so that a
+/// signal sent from now on is caught — and returns a future that resolves
+/// at the first of them, with its name.
+fn shutdown_signal() -> io::Result<impl std::future::Future<Output = &'static str>> {
+    use corio::signal::{signal, SIGINT, SIGTERM};
+    let mut interrupt = signal(SIGINT)?;
+    let mut terminate = signal(SIGTERM)?;
+    Ok(std::future::poll_fn(move |cx| {
+        if interrupt.poll_recv(cx).is_ready() {
+            return std::task::Poll::Ready("Ctrl-C");
         }
-        echoed += n;
-    };
-    match outcome {
-        Ok(()) => println!("[{n}] disconnected: {peer} ({echoed} bytes echoed)"),
-        // A reset or a broken pipe ends this connection only; the others go on.
-        Err(e) => println!("[{n}] dropped: {peer} after {echoed} bytes: {e}"),
+        terminate.poll_recv(cx).map(|_| "SIGTERM")
+    }))
+}
+
+// ---------------------------------------------------------------------------
+// The demo
+// ---------------------------------------------------------------------------
+
+async fn demo() -> ExitCode {
+    match timeout(Duration::from_secs(20), run_demo()).await {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
+            eprintln!("echo_server demo: {e}");
+            ExitCode::FAILURE
+        }
+        Err(_) => {
+            eprintln!("echo_server demo: not done within 20 s");
+            ExitCode::FAILURE
+        }
     }
-    // Dropping `stream` closes the socket: the client reads EOF.
+}
+
+async fn run_demo() -> io::Result<ExitCode> {
+    let stats = Rc::new(Stats::default());
+    let clients = Rc::new(Clients::default());
+    let server = start(0, stats.clone(), clients.clone(), false).await?;
+    let port = server.sockets()[0].port();
+    println!("echo server listening (on a port the OS chose)");
+
+    // Two clients that come and go, one after the other.
+    for (name, line) in [("ann", "hello, echo"), ("ben", "is anyone there?")] {
+        let (mut reader, writer) = corio::open_connection("127.0.0.1", port).await?;
+        writer.write(format!("{line}\n").as_bytes())?;
+        writer.drain().await?;
+        let echoed = reader.readline().await?;
+        println!(
+            "{name} sent {line:?}, got back {:?}",
+            String::from_utf8_lossy(&echoed)
+        );
+        writer.close();
+        writer.wait_closed().await?;
+        // Wait for the server's side to see the EOF, for a fixed log order.
+        reader.read_to_eof().await?;
+        while !clients.writers.borrow().is_empty() {
+            corio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
+    // A third client stays connected when the stop comes.
+    let (mut reader, writer) = corio::open_connection("127.0.0.1", port).await?;
+    writer.write(b"I am staying\n")?;
+    reader.readline().await?;
+    println!("cy is connected and idle");
+
+    // The stop: in --serve it is a signal; here an Event stands in for Ctrl-C.
+    let ctrl_c = Rc::new(Event::new());
+    let client = corio::spawn({
+        let ctrl_c = ctrl_c.clone();
+        async move {
+            ctrl_c.set();
+            println!("(the demo presses Ctrl-C)");
+            // cy reads the goodbye and EOF, then leaves.
+            let goodbye = reader.readline().await?;
+            println!("cy got {:?}", String::from_utf8_lossy(&goodbye));
+            reader.read_to_eof().await?;
+            writer.close();
+            println!("cy leaves");
+            Ok::<(), io::Error>(())
+        }
+    });
+    ctrl_c.wait().await;
+    let why = "Ctrl-C";
+    println!("{why}: shutting down");
+    let summary = shut_down(&server, &clients, &stats, why).await;
+    client
+        .await
+        .map_err(|e| io::Error::other(e.to_string()))??;
+    println!("{summary}");
+    Ok(ExitCode::SUCCESS)
 }

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 /// The examples, in reading order: (file name without `.rs`, what it shows).
 /// A new example is one more line here. Arguments follow the name, as on a
-/// command line: `"chat --demo"` runs `chat` with `--demo`.
+/// command line: `"chat --serve 0"` would run `chat` with `--serve 0`.
 const EXAMPLES: &[(&str, &str)] = &[
     ("hello", "asyncio.run"),
     (
@@ -73,8 +73,12 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("signals", "add_signal_handler, a Signals stream, ctrl_c"),
     (
-        "chat --demo",
-        "a broadcast chat room: a task per client, an outbox Queue each",
+        "echo_server",
+        "start_server, StreamReader/StreamWriter, a graceful stop",
+    ),
+    (
+        "chat",
+        "a broadcast chat room on streams: readline, drain, dropping non-readers",
     ),
 ];
 

@@ -59,6 +59,7 @@ pub mod net;
 pub mod queue;
 #[cfg(unix)]
 pub mod signal;
+pub mod streams;
 pub mod sync;
 pub mod task;
 pub mod time;
@@ -71,6 +72,7 @@ pub use combinators::{
 pub use event_loop::callback::{call_soon, CallbackHandle, ThreadsafeHandle};
 pub use event_loop::{run, EventLoop, LoopClosed, LoopHandle, LoopStats, RemoteTask};
 pub use executor::{run_in_executor, to_thread};
+pub use streams::{open_connection, open_unix_connection, start_server, start_unix_server};
 pub use task::{
     all_tasks, current_task, dump_tasks, spawn, yield_now, DoneCallbackId, Task, TaskError, TaskId,
     TaskRef, TaskState,

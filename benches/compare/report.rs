@@ -123,6 +123,7 @@ fn target(workload: &str) -> Target {
         "spawn_many" | "yield_many" | "chained_spawn" | "ping_pong" | "timeout_churn"
         | "sleep_many" => Target::Peer(0.8),
         "tcp_echo" => Target::MioRaw(1.03),
+        "readline" => Target::Peer(0.9),
         "idle_memory" => Target::Bytes(96.0),
         _ => Target::None,
     }

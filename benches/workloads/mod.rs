@@ -25,6 +25,7 @@ pub mod idle_memory;
 pub mod net;
 pub mod runtimes;
 pub mod scheduler;
+pub mod streams;
 pub mod sync;
 pub mod timers;
 
@@ -123,5 +124,6 @@ pub fn all() -> Vec<Workload> {
         sync::lock_contention(),
         sync::blocking_round_trip(),
         net::tcp_echo(),
+        streams::readline(),
     ]
 }

@@ -13,12 +13,14 @@
 //! their split halves), and `TcpListener::incoming` / `UnixListener::incoming`
 //! are `futures_core::Stream`s, so the `futures` ecosystem works on them.
 
+mod lookup;
 mod split;
 mod stream_core;
 mod tcp;
 mod udp;
 mod unix;
 
+pub use lookup::{lookup_host, ToSocketAddrs};
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, SplitStream, WriteHalf};
 pub use tcp::{Incoming, TcpListener, TcpStream};
 pub use udp::UdpSocket;

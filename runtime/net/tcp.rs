@@ -242,13 +242,15 @@ impl TcpStream {
         })
     }
 
-    /// Connects to the first address that accepts. Host names are resolved
-    /// with the OS resolver, which blocks; pass an IP address to avoid that.
+    /// Connects to the first address that accepts, trying each in order.
+    /// A host name is resolved on the loop's thread pool
+    /// ([`lookup_host`](super::lookup_host)), never on the loop thread.
     ///
     /// # Errors
     ///
     /// `ConnectionRefused` and the like, as `io::Error`s (of the last address
-    /// tried); `InvalidInput` when `addr` resolves to nothing.
+    /// tried); the resolver's error; `InvalidInput` when `addr` resolves to
+    /// nothing.
     ///
     /// ```
     /// corio::run(async {
@@ -258,8 +260,8 @@ impl TcpStream {
     ///     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
     /// });
     /// ```
-    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
-        let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
+    pub async fn connect(addr: impl super::lookup::ToSocketAddrs) -> io::Result<TcpStream> {
+        let addrs = super::lookup::resolve(addr).await?;
         let mut last = None;
         for a in addrs {
             match TcpStream::connect_one(a).await {
