@@ -12,16 +12,23 @@ use super::future::{ExecutorError, PoolFuture};
 /// once it passes, and the iteration ends.
 ///
 /// ```
-/// use std::time::Duration;
+/// use std::sync::mpsc::channel;
 /// let pool = corio::executor::ThreadPoolExecutor::new(3);
-/// let futures: Vec<_> = [30u64, 10, 20]
-///     .into_iter()
-///     .map(|ms| pool.submit(move || { std::thread::sleep(Duration::from_millis(ms)); ms }).unwrap())
-///     .collect();
-/// let order: Vec<u64> = corio::executor::as_completed(futures, None)
-///     .map(|f| f.unwrap().result(None).unwrap())
-///     .collect();
-/// assert_eq!(order, [10, 20, 30]);
+/// let (go_second, second_gate) = channel::<()>();
+/// let (go_last, last_gate) = channel::<()>();
+/// // Submitted last-first; each job finishes only when the test lets it.
+/// let futures = vec![
+///     pool.submit(move || { last_gate.recv().unwrap(); "last" }).unwrap(),
+///     pool.submit(|| "first").unwrap(),
+///     pool.submit(move || { second_gate.recv().unwrap(); "second" }).unwrap(),
+/// ];
+/// let mut finished = corio::executor::as_completed(futures, None);
+/// let mut next = || finished.next().unwrap().unwrap().result(None).unwrap();
+/// assert_eq!(next(), "first");
+/// go_second.send(()).unwrap();
+/// assert_eq!(next(), "second");
+/// go_last.send(()).unwrap();
+/// assert_eq!(next(), "last");
 /// ```
 pub fn as_completed<T: Send + 'static>(
     futures: impl IntoIterator<Item = PoolFuture<T>>,
