@@ -56,6 +56,7 @@ pub mod event_loop;
 pub mod executor;
 mod io;
 pub mod net;
+pub mod process;
 pub mod queue;
 #[cfg(unix)]
 pub mod signal;

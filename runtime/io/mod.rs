@@ -8,10 +8,13 @@
 //!   ready → try → `WouldBlock` → clear loop every operation runs.
 //! * [`waiter`]: `Waiter`, one wait owned by the future that waits, which
 //!   takes its waker back out when the wait is abandoned.
+//! * [`async_fd`]: `AsyncFd`, the same for a descriptor that is not a socket
+//!   (a pipe end, a pidfd).
 //!
 //! Nothing outside `io/` (and `net/`, which wraps mio's socket types) imports
 //! mio.
 
+pub(crate) mod async_fd;
 pub(crate) mod driver;
 pub(crate) mod reactor;
 pub(crate) mod registration;

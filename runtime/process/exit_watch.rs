@@ -1,0 +1,150 @@
+//! `ExitWatch`: learning that a child exited without blocking the loop, and
+//! reaping it.
+//!
+//! **With a pidfd** (Linux ≥ 5.3): `pidfd_open(pid)` gives a descriptor that
+//! turns readable when the child exits. It is registered with the loop's
+//! reactor like a socket (`AsyncFd`), so a task waiting for the exit costs no
+//! thread and no wake-up until it happens; then `waitpid(pid, WNOHANG)` reaps
+//! it. The descriptor names the process, not its number, and the loop wakes
+//! only the task that waits for *this* child.
+//!
+//! **Without one** (an older kernel says `ENOSYS`; a seccomp sandbox may say
+//! `EPERM`; a process out of descriptors says `EMFILE`): the waiting task
+//! polls `waitpid(pid, WNOHANG)` on a corio timer, starting at 1 ms and
+//! doubling up to 100 ms. Any `pidfd_open` failure falls back — the child is
+//! already running, and failing the spawn would leave it unwatched. Polling
+//! rather than `SIGCHLD`: a `SIGCHLD` handler is process-wide state shared
+//! with every other library in the program (and with `corio::signal`), and
+//! the signal carries no pid, so every exit would have to try every child;
+//! polling touches only our own child and needs no global state. It only
+//! runs on kernels from before 2019, or in sandboxes; the latency it adds is
+//! at most the current backoff step.
+//!
+//! Either way, only our own pid is ever reaped, and the return code is
+//! remembered: after the reap the number may be reused by a stranger, so it
+//! is never waited on or signalled again.
+//!
+//! **Dropped unreaped**, an `ExitWatch` tries one last `waitpid(WNOHANG)`; if
+//! the child still runs it hands the pid to a small detached thread that
+//! blocks in `waitpid(pid, 0)`. That is the fallback for children still
+//! running when their loop closes (see `orphan.rs` for the normal path).
+
+use std::cell::Cell;
+use std::future::poll_fn;
+use std::io;
+use std::time::Duration;
+
+use super::sys;
+use crate::io::async_fd::AsyncFd;
+
+/// First and longest sleep between two `waitpid` calls without a pidfd.
+const POLL_FIRST: Duration = Duration::from_millis(1);
+const POLL_LONGEST: Duration = Duration::from_millis(100);
+
+/// How one child's exit is watched. See the module docs.
+#[derive(Debug)]
+pub(crate) struct ExitWatch {
+    pid: u32,
+    returncode: Cell<Option<i32>>,
+    /// `None`: polling fallback.
+    pidfd: Option<AsyncFd>,
+}
+
+impl ExitWatch {
+    /// Watches our just-spawned child `pid` (needs a running loop for the
+    /// pidfd; without one, or without pidfd support, it polls).
+    pub(crate) fn new(pid: u32) -> ExitWatch {
+        let pidfd = sys::pidfd_open(pid).and_then(AsyncFd::new).ok();
+        ExitWatch {
+            pid,
+            returncode: Cell::new(None),
+            pidfd,
+        }
+    }
+
+    /// Always the polling fallback (tests of the fallback use it).
+    #[cfg(test)]
+    pub(crate) fn polling(pid: u32) -> ExitWatch {
+        ExitWatch {
+            pid,
+            returncode: Cell::new(None),
+            pidfd: None,
+        }
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// `true` when a pidfd watches the exit.
+    pub(crate) fn has_pidfd(&self) -> bool {
+        self.pidfd.is_some()
+    }
+
+    /// The return code if the child was reaped (no system call).
+    pub(crate) fn reaped(&self) -> Option<i32> {
+        self.returncode.get()
+    }
+
+    /// Reaps the child if it exited; remembers and returns the return code.
+    pub(crate) fn try_reap(&self) -> io::Result<Option<i32>> {
+        if let Some(code) = self.returncode.get() {
+            return Ok(Some(code));
+        }
+        let code = sys::waitpid(self.pid, false)?;
+        self.returncode.set(code);
+        Ok(code)
+    }
+
+    /// Waits for the exit, reaps, and returns the return code.
+    pub(crate) async fn wait(&self) -> io::Result<i32> {
+        if let Some(code) = self.try_reap()? {
+            return Ok(code);
+        }
+        match &self.pidfd {
+            Some(pidfd) => {
+                poll_fn(|cx| {
+                    pidfd.poll_read_with(
+                        cx,
+                        // Readable means exited; a spurious event finds it
+                        // running and waits for the next one.
+                        |_| self.try_reap()?.ok_or(io::ErrorKind::WouldBlock.into()),
+                        |_| false,
+                    )
+                })
+                .await
+            }
+            None => self.poll_until_reaped().await,
+        }
+    }
+
+    /// The fallback: `waitpid(WNOHANG)` on a backing-off timer.
+    async fn poll_until_reaped(&self) -> io::Result<i32> {
+        let mut delay = POLL_FIRST;
+        loop {
+            crate::time::sleep(delay).await;
+            if let Some(code) = self.try_reap()? {
+                return Ok(code);
+            }
+            delay = (delay * 2).min(POLL_LONGEST);
+        }
+    }
+}
+
+impl Drop for ExitWatch {
+    fn drop(&mut self) {
+        if matches!(self.try_reap(), Ok(Some(_)) | Err(_)) {
+            return;
+        }
+        let pid = self.pid;
+        let reaper = std::thread::Builder::new()
+            .name(format!("corio-reap-{pid}"))
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                let _ = sys::waitpid(pid, true);
+            });
+        if let Err(e) = reaper {
+            eprintln!("corio: cannot start a thread to reap child {pid} ({e}); it stays a zombie until this program exits");
+        }
+    }
+}
