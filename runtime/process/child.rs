@@ -36,7 +36,7 @@ pub(crate) struct Piped {
 /// use corio::process::create_subprocess_shell;
 ///
 /// corio::run(async {
-///     let mut child = create_subprocess_shell("exit 3").await?;
+///     let child = create_subprocess_shell("exit 3").await?;
 ///     assert!(child.pid() > 0);
 ///     assert_eq!(child.wait().await?, 3);
 ///     assert_eq!(child.returncode(), Some(3));
@@ -80,7 +80,7 @@ impl Process {
     ///
     /// ```
     /// # corio::run(async {
-    /// let mut child = corio::process::create_subprocess_exec("true", [""; 0]).await.unwrap();
+    /// let child = corio::process::create_subprocess_exec("true", [""; 0]).await.unwrap();
     /// assert!(child.pid() > 1);
     /// # child.wait().await.unwrap(); });
     /// ```
@@ -93,7 +93,7 @@ impl Process {
     ///
     /// ```
     /// # corio::run(async {
-    /// let mut child = corio::process::create_subprocess_exec("true", [""; 0]).await.unwrap();
+    /// let child = corio::process::create_subprocess_exec("true", [""; 0]).await.unwrap();
     /// let _ = child.uses_pidfd(); // true on Linux ≥ 5.3
     /// # child.wait().await.unwrap(); });
     /// ```
@@ -116,7 +116,7 @@ impl Process {
     ///
     /// ```
     /// # corio::run(async {
-    /// let mut child = corio::process::create_subprocess_shell("kill -9 $$").await.unwrap();
+    /// let child = corio::process::create_subprocess_shell("kill -9 $$").await.unwrap();
     /// assert_eq!(child.wait().await.unwrap(), -9);
     /// # });
     /// ```
@@ -130,7 +130,7 @@ impl Process {
     ///
     /// ```
     /// # corio::run(async {
-    /// let mut child = corio::process::create_subprocess_exec("sleep", ["10"]).await.unwrap();
+    /// let child = corio::process::create_subprocess_exec("sleep", ["10"]).await.unwrap();
     /// assert_eq!(child.returncode(), None);
     /// child.kill().unwrap();
     /// child.wait().await.unwrap();
@@ -151,7 +151,7 @@ impl Process {
     ///
     /// ```
     /// # corio::run(async {
-    /// let mut child = corio::process::create_subprocess_exec("sleep", ["10"]).await.unwrap();
+    /// let child = corio::process::create_subprocess_exec("sleep", ["10"]).await.unwrap();
     /// child.send_signal(15).unwrap(); // SIGTERM
     /// assert_eq!(child.wait().await.unwrap(), -15);
     /// let err = child.send_signal(15).unwrap_err();
@@ -169,7 +169,7 @@ impl Process {
     ///
     /// ```
     /// # corio::run(async {
-    /// let mut child = corio::process::create_subprocess_exec("sleep", ["10"]).await.unwrap();
+    /// let child = corio::process::create_subprocess_exec("sleep", ["10"]).await.unwrap();
     /// child.terminate().unwrap();
     /// assert_eq!(child.wait().await.unwrap(), -15);
     /// # });
@@ -182,7 +182,7 @@ impl Process {
     ///
     /// ```
     /// # corio::run(async {
-    /// let mut child = corio::process::create_subprocess_exec("sleep", ["10"]).await.unwrap();
+    /// let child = corio::process::create_subprocess_exec("sleep", ["10"]).await.unwrap();
     /// child.kill().unwrap();
     /// assert_eq!(child.wait().await.unwrap(), -9);
     /// # });

@@ -175,7 +175,7 @@ impl Command {
     /// corio::run(async {
     ///     let err = Command::new("no-such-program-corio").spawn().unwrap_err();
     ///     assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
-    ///     let mut child = Command::new("true").spawn().unwrap();
+    ///     let child = Command::new("true").spawn().unwrap();
     ///     assert_eq!(child.wait().await.unwrap(), 0);
     /// });
     /// ```

@@ -148,3 +148,58 @@ impl Drop for ExitWatch {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ExitWatch;
+
+    // The std handle is dropped without waiting on purpose: the watch reaps.
+    #[allow(clippy::zombie_processes)]
+    fn spawn_shell(script: &str) -> u32 {
+        let child = std::process::Command::new("/bin/sh")
+            .args(["-c", script])
+            .spawn()
+            .expect("sh runs");
+        child.id()
+    }
+
+    #[test]
+    fn polling_fallback_reaps_with_the_exit_status() {
+        crate::run(async {
+            let watch = ExitWatch::polling(spawn_shell("sleep 0.05; exit 5"));
+            assert!(!watch.has_pidfd());
+            assert_eq!(watch.wait().await.unwrap(), 5);
+            assert_eq!(watch.reaped(), Some(5));
+            assert_eq!(
+                watch.wait().await.unwrap(),
+                5,
+                "a second wait repeats the code"
+            );
+        });
+    }
+
+    #[test]
+    fn pidfd_watch_reports_a_signal_as_a_negative_code() {
+        crate::run(async {
+            let watch = ExitWatch::new(spawn_shell("kill -TERM $$"));
+            assert_eq!(watch.wait().await.unwrap(), -libc::SIGTERM);
+        });
+    }
+
+    #[test]
+    fn dropped_watch_hands_a_running_child_to_a_reaper_thread() {
+        let pid = spawn_shell("sleep 0.1");
+        drop(ExitWatch::polling(pid));
+        // Nobody here waits for it: only the reaper thread can make its
+        // /proc entry go away (an unreaped child would stay a zombie).
+        let stat = format!("/proc/{pid}/stat");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::path::Path::new(&stat).exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "child {pid} never reaped"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}

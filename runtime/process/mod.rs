@@ -65,7 +65,7 @@ use std::io;
 ///
 /// ```
 /// corio::run(async {
-///     let mut child = corio::process::create_subprocess_exec("sh", ["-c", "exit 7"]).await?;
+///     let child = corio::process::create_subprocess_exec("sh", ["-c", "exit 7"]).await?;
 ///     assert_eq!(child.wait().await?, 7);
 ///     let missing = corio::process::create_subprocess_exec("no-such-corio-program", [""; 0]).await;
 ///     assert_eq!(missing.unwrap_err().kind(), std::io::ErrorKind::NotFound);
@@ -94,7 +94,7 @@ where
 ///
 /// ```
 /// corio::run(async {
-///     let mut child = corio::process::create_subprocess_shell("false || exit 4").await?;
+///     let child = corio::process::create_subprocess_shell("false || exit 4").await?;
 ///     assert_eq!(child.wait().await?, 4);
 ///     Ok::<_, std::io::Error>(())
 /// })
