@@ -80,6 +80,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         "chat",
         "a broadcast chat room on streams: readline, drain, dropping non-readers",
     ),
+    (
+        "subprocess",
+        "a producer | corio | consumer pipeline, 8 children under Semaphore(2), a hung child",
+    ),
 ];
 
 /// How long a build may run before the tour says it is building.

@@ -286,7 +286,10 @@ fn communicate_twice_or_without_its_pipe_is_an_error() {
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
         assert!(err.to_string().contains("stdout"), "{err}");
         drop(stdout);
-        taken.stdin.take(); // cat sees EOF and exits
+        let stdin = taken.stdin.take();
+        let err = taken.communicate(Some(b"input")).await.unwrap_err();
+        assert!(err.to_string().contains("stdin"), "{err}");
+        drop(stdin); // cat sees EOF and exits
         assert_eq!(taken.wait().await.unwrap(), 0);
 
         let mut no_stdin = Command::new("true").stdout(Stdio::Pipe).spawn().unwrap();

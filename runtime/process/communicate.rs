@@ -33,8 +33,8 @@ impl Process {
     /// # Errors
     ///
     /// `InvalidInput` when called a second time, when `input` is given but
-    /// stdin was not piped, or when a piped stream was taken out of the
-    /// `Process` before the call; the OS error of a read, a write (other
+    /// there is no stdin pipe (not piped, or taken out of the `Process`), or
+    /// when piped stdout or stderr was taken out before the call; the OS error of a read, a write (other
     /// than `BrokenPipe`) or the wait.
     ///
     /// ```
@@ -86,11 +86,17 @@ impl Process {
         if self.communicated {
             return refuse("communicate was already called on this Process");
         }
-        if has_input && !self.piped.stdin {
-            return refuse("communicate got input but stdin is not Stdio::Pipe");
+        if has_input && self.stdin.is_none() {
+            return refuse(if self.piped.stdin {
+                "communicate got input, but Process::stdin was taken out of the Process"
+            } else {
+                "communicate got input, but stdin is not Stdio::Pipe"
+            });
         }
+        // The outputs are the result: a stream taken away would silently come
+        // back as `None`. (A taken stdin without input is fine: its new owner
+        // feeds and closes it.)
         for (name, piped, present) in [
-            ("stdin", self.piped.stdin, self.stdin.is_some()),
             ("stdout", self.piped.stdout, self.stdout.is_some()),
             ("stderr", self.piped.stderr, self.stderr.is_some()),
         ] {

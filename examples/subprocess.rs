@@ -1,0 +1,198 @@
+//! subprocess: child processes driven from the event loop — a
+//! `producer | corio | consumer` pipeline, a fan-out of 8 children under a
+//! `Semaphore(2)`, and a hung child stopped by `wait_for`.
+//!
+//! Seed 001, "进程" (processes), starts three `multiprocessing.Process`
+//! workers that print their pid, sleep and finish; seed 004's "进程池Pool"
+//! caps how many run at once — "once the pool reaches its maximum, a new
+//! request waits until a process in the pool ends". asyncio does the same
+//! with real child programs and no pool: `create_subprocess_exec` starts
+//! them, a `Semaphore` caps them, and the loop watches their pipes and exits
+//! without a thread per child (corio: a pidfd per child, registered with the
+//! loop like a socket).
+//!
+//! Run it with `cargo run --example subprocess` (a short run), or with
+//! `--full` for a million-line pipeline and slower children.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use corio::process::{ChildStdin, ChildStdout, Command, Stdio};
+use corio::sync::Semaphore;
+
+/// The sizes of one run.
+struct Sizes {
+    /// Lines the producer writes.
+    lines: u64,
+    /// How long each fanned-out child works.
+    child_sleep: &'static str,
+}
+
+const SHORT: Sizes = Sizes {
+    lines: 10_000,
+    child_sleep: "0.05",
+};
+const FULL: Sizes = Sizes {
+    lines: 1_000_000,
+    child_sleep: "0.5",
+};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let sizes = match args.first().map(String::as_str) {
+        None => SHORT,
+        Some("--full") => FULL,
+        Some("--help" | "-h") => {
+            println!("usage: subprocess [--full]\n  (default) a short run\n  --full    a 1,000,000-line pipeline and 0.5 s children");
+            return;
+        }
+        Some(other) => {
+            eprintln!("subprocess: unknown argument {other:?} (try --help)");
+            std::process::exit(2);
+        }
+    };
+    corio::run(async {
+        pipeline(sizes.lines).await?;
+        fan_out(sizes.child_sleep).await?;
+        hung_child().await
+    })
+    .expect("the child programs (seq, wc, sh, sleep) are installed");
+}
+
+/// `seq 1 N | corio (keeps multiples of 7) | wc -l`: corio sits in the
+/// middle of a shell pipeline, reading one child and writing another at the
+/// same time, never holding more than one chunk.
+async fn pipeline(lines: u64) -> std::io::Result<()> {
+    println!("== 1. seq 1 {lines} | corio (multiples of 7) | wc -l ==");
+    let started = Instant::now();
+    let mut producer = Command::new("seq")
+        .args(["1", &lines.to_string()])
+        .stdout(Stdio::Pipe)
+        .spawn()?;
+    let mut consumer = Command::new("wc")
+        .arg("-l")
+        .stdin(Stdio::Pipe)
+        .stdout(Stdio::Pipe)
+        .spawn()?;
+    let from = producer.stdout.take().expect("piped");
+    let to = consumer.stdin.take().expect("piped");
+    let kept = filter_lines(&from, &to, |n| n % 7 == 0).await?;
+    drop(to); // end-of-file for wc
+    let (counted, _) = consumer.communicate(None).await?;
+    let counted = String::from_utf8_lossy(&counted.unwrap_or_default())
+        .trim()
+        .to_string();
+    println!(
+        "  producer pid {} returned {}, consumer pid {} returned {}",
+        producer.pid(),
+        producer.wait().await?,
+        consumer.pid(),
+        consumer.wait().await?
+    );
+    println!(
+        "  corio passed on {kept} lines; wc counted {counted}; {} ms",
+        started.elapsed().as_millis()
+    );
+    assert_eq!(counted, kept.to_string());
+    assert_eq!(kept, lines / 7);
+    Ok(())
+}
+
+/// Copies the lines of `from` whose number passes `keep` to `to`; returns
+/// how many it copied. Reads in 64 KiB chunks and carries a partial last
+/// line over to the next chunk.
+async fn filter_lines(
+    from: &ChildStdout,
+    to: &ChildStdin,
+    keep: impl Fn(u64) -> bool,
+) -> std::io::Result<u64> {
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut carry = Vec::new();
+    let mut out = Vec::new();
+    let mut kept = 0;
+    loop {
+        let n = from.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        carry.extend_from_slice(&chunk[..n]);
+        let complete = carry.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        for line in carry[..complete].split(|&b| b == b'\n') {
+            let number = std::str::from_utf8(line).ok().and_then(|s| s.parse().ok());
+            if number.is_some_and(&keep) {
+                out.extend_from_slice(line);
+                out.push(b'\n');
+                kept += 1;
+            }
+        }
+        carry.drain(..complete);
+        to.write_all(&out).await?;
+        out.clear();
+    }
+    Ok(kept)
+}
+
+/// Eight children, at most two at a time: each holds a permit of
+/// `Semaphore(2)` from its spawn to its exit.
+async fn fan_out(child_sleep: &'static str) -> std::io::Result<()> {
+    println!("== 2. eight children under Semaphore(2) ==");
+    let started = Instant::now();
+    let sem = Rc::new(Semaphore::new(2));
+    let running = Rc::new(Cell::new(0));
+    let peak = Rc::new(Cell::new(0));
+    let children = (0..8).map(|i| {
+        let (sem, running, peak) = (sem.clone(), running.clone(), peak.clone());
+        async move {
+            let _permit = sem.permit().await;
+            running.set(running.get() + 1);
+            peak.set(peak.get().max(running.get()));
+            // Seed 001's worker: say the pid, work, say done.
+            let script =
+                format!("echo \"$$ is running\"; sleep {child_sleep}; echo \"$$ is done\"");
+            let mut child = Command::new("sh")
+                .args(["-c", &script])
+                .stdout(Stdio::Pipe)
+                .spawn()?;
+            let at = started.elapsed().as_millis();
+            let (out, _) = child.communicate(None).await?;
+            running.set(running.get() - 1);
+            let said = String::from_utf8_lossy(&out.unwrap_or_default())
+                .trim_end()
+                .replace('\n', "; ");
+            println!(
+                "  child {i} started at {at:>4} ms, ended at {:>4} ms: {said}",
+                started.elapsed().as_millis()
+            );
+            Ok::<_, std::io::Error>(())
+        }
+    });
+    for outcome in corio::gather_futures(children)
+        .await
+        .expect("no child task panics")
+    {
+        outcome?;
+    }
+    println!("  at most {} ran at once", peak.get());
+    assert_eq!(peak.get(), 2);
+    Ok(())
+}
+
+/// A child that never ends: `wait_for` gives up on it, then `kill` ends it
+/// and `wait` reaps it (asyncio's pattern: `proc.kill(); await proc.wait()`).
+async fn hung_child() -> std::io::Result<()> {
+    println!("== 3. a hung child and wait_for ==");
+    let hung = Command::new("sleep").arg("1000").spawn()?;
+    let limit = Duration::from_millis(200);
+    match corio::wait_for(hung.wait(), limit).await {
+        Ok(code) => println!("  it exited by itself with {code:?}?"),
+        Err(_) => {
+            println!("  pid {} still running after {limit:?}: kill", hung.pid());
+            hung.kill()?;
+            let code = hung.wait().await?;
+            println!("  reaped, returncode {code} (-9: SIGKILL, as asyncio reports it)");
+            assert_eq!(code, -9);
+        }
+    }
+    Ok(())
+}
