@@ -3,23 +3,22 @@
 //!
 //! Doing them one after another deadlocks as soon as the data outgrows a
 //! pipe (64 KiB): the parent blocks writing stdin while the child blocks
-//! writing stdout, which nobody reads. So the three transfers are polled
-//! side by side in one future, each making progress whenever its pipe is
-//! ready — one task, no threads, any amount of data in both directions.
+//! writing stdout, which nobody reads. So the three transfers are three
+//! futures polled side by side by one (`join3`), each making progress
+//! whenever its pipe is ready — one task, no threads, any amount of data in
+//! both directions.
 //!
 //! Like asyncio, a child that exits (or closes its stdin) before taking all
 //! the input is not an error: `BrokenPipe` on stdin ends the feeding, and
 //! the outputs are still collected.
 
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::io;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use futures_io::{AsyncRead, AsyncWrite};
+use std::pin::pin;
+use std::task::Poll;
 
 use super::child::Process;
-use super::pipe::poll_read_to_end;
+use super::pipe::{ChildStderr, ChildStdin, ChildStdout};
 
 /// What `communicate` returns: asyncio's `(stdout_data, stderr_data)`, each
 /// `None` when that stream was not piped.
@@ -29,6 +28,9 @@ impl Process {
     /// Writes `input` to stdin and closes it, reads stdout and stderr to
     /// end-of-file — concurrently, so no amount of data deadlocks — then
     /// waits for the exit (asyncio's `communicate(input)`).
+    ///
+    /// Cancelling it (a `wait_for` that times out) closes the pipes it took;
+    /// the child keeps running — `kill` it, as asyncio's users do.
     ///
     /// # Errors
     ///
@@ -56,29 +58,14 @@ impl Process {
     pub async fn communicate(&mut self, input: Option<&[u8]>) -> io::Result<Communicated> {
         self.check_communicate(input.is_some())?;
         self.communicated = true;
-        let mut stdin = self.stdin.take();
-        let stdout = self.stdout.take();
-        let stderr = self.stderr.take();
-        let mut feed = Feed {
-            writer: stdin.as_mut(),
-            data: input.unwrap_or_default(),
-        };
-        let mut out = Collect::new(stdout);
-        let mut err = Collect::new(stderr);
-        poll_fn(|cx| {
-            let fed = feed.poll(cx)?;
-            let read_out = out.poll(cx)?;
-            let read_err = err.poll(cx)?;
-            if fed.is_ready() && read_out.is_ready() && read_err.is_ready() {
-                Poll::Ready(Ok::<(), io::Error>(()))
-            } else {
-                Poll::Pending
-            }
-        })
-        .await?;
-        drop(stdin);
+        let feed = feed(self.stdin.take(), input.unwrap_or_default());
+        let out = collect_stdout(self.stdout.take());
+        let err = collect_stderr(self.stderr.take());
+        let (fed, out, err) = join3(feed, out, err).await;
+        fed?;
+        let (out, err) = (out?, err?);
         self.wait().await?;
-        Ok((out.into_bytes(), err.into_bytes()))
+        Ok((out, err))
     }
 
     fn check_communicate(&self, has_input: bool) -> io::Result<()> {
@@ -110,35 +97,18 @@ impl Process {
     }
 }
 
-/// Writes `data`, then closes the writer. `BrokenPipe` (the child stopped
-/// reading) ends the feeding quietly.
-struct Feed<'a, W> {
-    writer: Option<&'a mut W>,
-    data: &'a [u8],
-}
-
-impl<W: AsyncWrite + Unpin> Feed<'_, W> {
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let Some(writer) = self.writer.as_deref_mut() else {
-            return Poll::Ready(Ok(()));
-        };
-        while !self.data.is_empty() {
-            match Pin::new(&mut *writer).poll_write(cx, self.data) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
-                Poll::Ready(Ok(n)) => self.data = &self.data[n..],
-                Poll::Ready(Err(e)) if is_peer_gone(&e) => self.data = &[],
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-            }
-        }
-        let closed = match Pin::new(&mut *writer).poll_close(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(Err(e)) if !is_peer_gone(&e) => Err(e),
-            Poll::Ready(_) => Ok(()),
-        };
-        self.writer = None;
-        Poll::Ready(closed)
+/// Writes `data` to the child's stdin, then closes it. `BrokenPipe` (the
+/// child stopped reading) ends the feeding quietly, as in asyncio.
+async fn feed(stdin: Option<ChildStdin>, data: &[u8]) -> io::Result<()> {
+    let Some(mut stdin) = stdin else {
+        return Ok(());
+    };
+    match stdin.write_all(data).await {
+        Err(e) if !is_peer_gone(&e) => return Err(e),
+        _ => {}
     }
+    stdin.close();
+    Ok(())
 }
 
 fn is_peer_gone(e: &io::Error) -> bool {
@@ -148,34 +118,53 @@ fn is_peer_gone(e: &io::Error) -> bool {
     )
 }
 
-/// Reads one stream to end-of-file (nothing when it is not piped).
-struct Collect<R> {
-    reader: Option<R>,
-    bytes: Vec<u8>,
-    done: bool,
+async fn collect_stdout(stdout: Option<ChildStdout>) -> io::Result<Option<Vec<u8>>> {
+    match stdout {
+        Some(mut stdout) => stdout.read_to_end().await.map(Some),
+        None => Ok(None),
+    }
 }
 
-impl<R: AsyncRead + Unpin> Collect<R> {
-    fn new(reader: Option<R>) -> Collect<R> {
-        Collect {
-            done: reader.is_none(),
-            reader,
-            bytes: Vec::new(),
-        }
+async fn collect_stderr(stderr: Option<ChildStderr>) -> io::Result<Option<Vec<u8>>> {
+    match stderr {
+        Some(mut stderr) => stderr.read_to_end().await.map(Some),
+        None => Ok(None),
     }
+}
 
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.reader.as_mut() {
-            Some(reader) if !self.done => {
-                let read = poll_read_to_end(reader, cx, &mut self.bytes);
-                self.done = matches!(read, Poll::Ready(Ok(())));
-                read
+/// Polls three futures side by side until all are done; their outputs in
+/// argument order. Each is polled only until it completes.
+async fn join3<A: Future, B: Future, C: Future>(
+    a: A,
+    b: B,
+    c: C,
+) -> (A::Output, B::Output, C::Output) {
+    let (mut a, mut b, mut c) = (pin!(a), pin!(b), pin!(c));
+    let (mut ra, mut rb, mut rc) = (None, None, None);
+    poll_fn(|cx| {
+        if ra.is_none() {
+            ra = poll_ready(a.as_mut().poll(cx));
+        }
+        if rb.is_none() {
+            rb = poll_ready(b.as_mut().poll(cx));
+        }
+        if rc.is_none() {
+            rc = poll_ready(c.as_mut().poll(cx));
+        }
+        match (ra.take(), rb.take(), rc.take()) {
+            (Some(a), Some(b), Some(c)) => Poll::Ready((a, b, c)),
+            (a, b, c) => {
+                (ra, rb, rc) = (a, b, c);
+                Poll::Pending
             }
-            _ => Poll::Ready(Ok(())),
         }
-    }
+    })
+    .await
+}
 
-    fn into_bytes(self) -> Option<Vec<u8>> {
-        self.reader.map(|_| self.bytes)
+fn poll_ready<T>(poll: Poll<T>) -> Option<T> {
+    match poll {
+        Poll::Ready(value) => Some(value),
+        Poll::Pending => None,
     }
 }
