@@ -88,19 +88,6 @@ impl Process {
         self.pid
     }
 
-    /// `true` when the exit is watched through a pidfd (see the module docs
-    /// of `corio::process` for the fallback).
-    ///
-    /// ```
-    /// # corio::run(async {
-    /// let child = corio::process::create_subprocess_exec("true", [""; 0]).await.unwrap();
-    /// let _ = child.uses_pidfd(); // true on Linux ≥ 5.3
-    /// # child.wait().await.unwrap(); });
-    /// ```
-    pub fn uses_pidfd(&self) -> bool {
-        self.exit().has_pidfd()
-    }
-
     /// Waits for the child to exit and returns its return code: the exit
     /// status, or `-signal` when a signal killed it (asyncio's rule). Waiting
     /// again returns the same code at once.

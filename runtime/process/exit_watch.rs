@@ -2,7 +2,12 @@
 //! reaping it.
 //!
 //! **With a pidfd** (Linux ≥ 5.3): `pidfd_open(pid)` gives a descriptor that
-//! turns readable when the child exits. It is registered with the loop's
+//! turns readable when the child exits. It is opened lazily, by the first
+//! wait that finds the child still running: a child that is already gone
+//! when someone waits (a short command, the common case under load) is
+//! reaped by one `waitpid` and never costs a descriptor, an `epoll_ctl` pair
+//! or a `close`. Opening late is as safe as opening early — our unreaped
+//! child keeps its pid. It is registered with the loop's
 //! reactor like a socket (`AsyncFd`), so a task waiting for the exit costs no
 //! thread and no wake-up until it happens; then `waitpid(pid, WNOHANG)` reaps
 //! it. The descriptor names the process, not its number, and the loop wakes
@@ -29,7 +34,7 @@
 //! blocks in `waitpid(pid, 0)`. That is the fallback for children still
 //! running when their loop closes (see `orphan.rs` for the normal path).
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::future::poll_fn;
 use std::io;
 use std::time::Duration;
@@ -46,19 +51,18 @@ const POLL_LONGEST: Duration = Duration::from_millis(100);
 pub(crate) struct ExitWatch {
     pid: u32,
     returncode: Cell<Option<i32>>,
-    /// `None`: polling fallback.
-    pidfd: Option<AsyncFd>,
+    /// Empty until the first wait that finds the child running; then the
+    /// registered pidfd, or `None` for the polling fallback.
+    pidfd: OnceCell<Option<AsyncFd>>,
 }
 
 impl ExitWatch {
-    /// Watches our just-spawned child `pid` (needs a running loop for the
-    /// pidfd; without one, or without pidfd support, it polls).
+    /// Watches our just-spawned child `pid`.
     pub(crate) fn new(pid: u32) -> ExitWatch {
-        let pidfd = sys::pidfd_open(pid).and_then(AsyncFd::new).ok();
         ExitWatch {
             pid,
             returncode: Cell::new(None),
-            pidfd,
+            pidfd: OnceCell::new(),
         }
     }
 
@@ -68,7 +72,7 @@ impl ExitWatch {
         ExitWatch {
             pid,
             returncode: Cell::new(None),
-            pidfd: None,
+            pidfd: OnceCell::from(None),
         }
     }
 
@@ -76,9 +80,29 @@ impl ExitWatch {
         self.pid
     }
 
-    /// `true` when a pidfd watches the exit.
+    /// The registered pidfd, opened on first use; `None`: poll instead.
+    /// A kernel that refuses pidfds is asked once; a registration that
+    /// failed (no loop running) is tried again at the next wait.
+    fn pidfd(&self) -> Option<&AsyncFd> {
+        if self.pidfd.get().is_none() {
+            match sys::pidfd_open(self.pid) {
+                Err(_) => {
+                    let _ = self.pidfd.set(None);
+                }
+                Ok(fd) => {
+                    if let Ok(registered) = AsyncFd::new(fd) {
+                        let _ = self.pidfd.set(Some(registered));
+                    }
+                }
+            }
+        }
+        self.pidfd.get().and_then(Option::as_ref)
+    }
+
+    /// `true` when a pidfd watches (or can watch) the running child.
+    #[cfg(test)]
     pub(crate) fn has_pidfd(&self) -> bool {
-        self.pidfd.is_some()
+        self.pidfd().is_some()
     }
 
     /// The return code if the child was reaped (no system call).
@@ -101,7 +125,7 @@ impl ExitWatch {
         if let Some(code) = self.try_reap()? {
             return Ok(code);
         }
-        match &self.pidfd {
+        match self.pidfd() {
             Some(pidfd) => {
                 poll_fn(|cx| {
                     pidfd.poll_read_with(
@@ -181,7 +205,8 @@ mod tests {
     #[test]
     fn pidfd_watch_reports_a_signal_as_a_negative_code() {
         crate::run(async {
-            let watch = ExitWatch::new(spawn_shell("kill -TERM $$"));
+            let watch = ExitWatch::new(spawn_shell("sleep 0.1; kill -TERM $$"));
+            assert!(watch.has_pidfd(), "this kernel (Linux >= 5.3) gives pidfds");
             assert_eq!(watch.wait().await.unwrap(), -libc::SIGTERM);
         });
     }
