@@ -373,6 +373,21 @@ fn dropped_process_is_reaped_without_wait() {
 }
 
 #[test]
+fn process_dropped_by_a_panicking_task_is_reaped() {
+    let _serial = serial();
+    corio::run(async {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let task = corio::spawn(async move {
+            let child = create_subprocess_exec("sleep", ["0.1"]).await.unwrap();
+            tx.send(child.pid()).unwrap();
+            panic!("the task dies holding its child");
+        });
+        assert!(matches!(task.await, Err(corio::TaskError::Panicked(_))));
+        until_gone(rx.recv().unwrap()).await;
+    });
+}
+
+#[test]
 fn child_still_running_at_loop_close_is_reaped_later() {
     let _serial = serial();
     let pid = corio::run(async {
