@@ -124,6 +124,7 @@ fn target(workload: &str) -> Target {
         | "sleep_many" => Target::Peer(0.8),
         "tcp_echo" => Target::MioRaw(1.03),
         "readline" => Target::Peer(0.9),
+        "spawn_wait" => Target::Peer(1.0),
         "idle_memory" => Target::Bytes(96.0),
         _ => Target::None,
     }

@@ -23,6 +23,7 @@
 pub mod combinators;
 pub mod idle_memory;
 pub mod net;
+pub mod process;
 pub mod runtimes;
 pub mod scheduler;
 pub mod streams;
@@ -125,5 +126,6 @@ pub fn all() -> Vec<Workload> {
         sync::blocking_round_trip(),
         net::tcp_echo(),
         streams::readline(),
+        process::spawn_wait(),
     ]
 }
