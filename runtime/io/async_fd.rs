@@ -30,7 +30,7 @@ use mio::event::Source;
 use mio::unix::SourceFd;
 use mio::{Interest, Registry, Token};
 
-use super::registration::PollEvented;
+use super::registration::{PollEvented, WaitAs};
 use super::scheduled_io::Direction;
 
 /// An owned descriptor that mio can register (see the module docs).
@@ -83,36 +83,45 @@ impl AsyncFd {
     }
 
     /// Runs `op` once the descriptor is readable, until it stops returning
-    /// `WouldBlock`. `drained(&result)` says a successful result emptied the
+    /// `WouldBlock`; `wait` says where the task waits meanwhile (a `Waiter`
+    /// its future owns, or the shared entry, as for sockets). `drained(&result)` says a successful result emptied the
     /// descriptor (a short read), so the next call waits for a new event
     /// instead of trying a syscall that would only say `WouldBlock`.
     pub(crate) fn poll_read_with<R>(
         &self,
         cx: &mut Context<'_>,
+        wait: WaitAs<'_>,
         op: impl FnMut(RawFd) -> io::Result<R>,
         drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
-        self.poll_with(cx, Direction::Read, op, drained)
+        self.poll_with(cx, Direction::Read, wait, op, drained)
     }
 
     /// As [`poll_read_with`](Self::poll_read_with), for writing.
     pub(crate) fn poll_write_with<R>(
         &self,
         cx: &mut Context<'_>,
+        wait: WaitAs<'_>,
         op: impl FnMut(RawFd) -> io::Result<R>,
         drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
-        self.poll_with(cx, Direction::Write, op, drained)
+        self.poll_with(cx, Direction::Write, wait, op, drained)
     }
 
     fn poll_with<R>(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
+        wait: WaitAs<'_>,
         mut op: impl FnMut(RawFd) -> io::Result<R>,
         drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
-        self.io
-            .poll_io_until_drained(cx, direction, |source| op(source.0.as_raw_fd()), drained)
+        self.io.poll_io_until_drained(
+            cx,
+            direction,
+            wait,
+            |source| op(source.0.as_raw_fd()),
+            drained,
+        )
     }
 }

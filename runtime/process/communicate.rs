@@ -120,14 +120,14 @@ fn is_peer_gone(e: &io::Error) -> bool {
 
 async fn collect_stdout(stdout: Option<ChildStdout>) -> io::Result<Option<Vec<u8>>> {
     match stdout {
-        Some(mut stdout) => stdout.read_to_end().await.map(Some),
+        Some(stdout) => stdout.read_to_end().await.map(Some),
         None => Ok(None),
     }
 }
 
 async fn collect_stderr(stderr: Option<ChildStderr>) -> io::Result<Option<Vec<u8>>> {
     match stderr {
-        Some(mut stderr) => stderr.read_to_end().await.map(Some),
+        Some(stderr) => stderr.read_to_end().await.map(Some),
         None => Ok(None),
     }
 }

@@ -41,6 +41,8 @@ use std::time::Duration;
 
 use super::sys;
 use crate::io::async_fd::AsyncFd;
+use crate::io::registration::WaitAs;
+use crate::io::waiter::Waiter;
 
 /// First and longest sleep between two `waitpid` calls without a pidfd.
 const POLL_FIRST: Duration = Duration::from_millis(1);
@@ -127,9 +129,13 @@ impl ExitWatch {
         }
         match self.pidfd() {
             Some(pidfd) => {
+                // Owned by this wait: a `wait_for` that gives up takes the
+                // task's waker back out of the pidfd's entry.
+                let mut waiter = Waiter::default();
                 poll_fn(|cx| {
                     pidfd.poll_read_with(
                         cx,
+                        WaitAs::Own(&mut waiter),
                         // Readable means exited; a spurious event finds it
                         // running and waits for the next one.
                         |_| self.try_reap()?.ok_or(io::ErrorKind::WouldBlock.into()),

@@ -22,6 +22,8 @@ use std::task::{Context, Poll};
 
 use super::sys;
 use crate::io::async_fd::AsyncFd;
+use crate::io::registration::WaitAs;
+use crate::io::waiter::Waiter;
 
 /// Registers a pipe end taken from a just-spawned child.
 fn register(fd: OwnedFd) -> io::Result<AsyncFd> {
@@ -31,9 +33,46 @@ fn register(fd: OwnedFd) -> io::Result<AsyncFd> {
 }
 
 /// Reads from a registered pipe end.
-fn poll_read_fd(fd: &AsyncFd, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+fn poll_read_fd(
+    fd: &AsyncFd,
+    cx: &mut Context<'_>,
+    wait: WaitAs<'_>,
+    buf: &mut [u8],
+) -> Poll<io::Result<usize>> {
     let wanted = buf.len();
-    fd.poll_read_with(cx, |raw| sys::read(raw, buf), |&n| n > 0 && n < wanted)
+    fd.poll_read_with(
+        cx,
+        wait,
+        |raw| sys::read(raw, buf),
+        |&n| n > 0 && n < wanted,
+    )
+}
+
+/// Appends everything until end-of-file to `out`; `Ready(Ok)` at EOF. Safe
+/// to poll again after `Pending`: what was read stays in `out`.
+fn poll_read_to_end(
+    fd: &AsyncFd,
+    cx: &mut Context<'_>,
+    waiter: &mut Waiter,
+    out: &mut Vec<u8>,
+) -> Poll<io::Result<()>> {
+    const CHUNK: usize = 64 * 1024;
+    loop {
+        let start = out.len();
+        out.resize(start + CHUNK, 0);
+        let read = poll_read_fd(fd, cx, WaitAs::Own(waiter), &mut out[start..]);
+        let n = match read {
+            Poll::Ready(Ok(n)) => n,
+            other => {
+                out.truncate(start);
+                return other.map(|r| r.map(|_| ()));
+            }
+        };
+        out.truncate(start + n);
+        if n == 0 {
+            return Poll::Ready(Ok(()));
+        }
+    }
 }
 
 /// The child's standard input, written by the parent. Dropping it (or
@@ -66,12 +105,17 @@ impl ChildStdin {
         })
     }
 
-    fn poll_write_bytes(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write_bytes(
+        &self,
+        cx: &mut Context<'_>,
+        wait: WaitAs<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let Some(fd) = &self.fd else {
             return Poll::Ready(Err(closed_error()));
         };
         let offered = buf.len();
-        fd.poll_write_with(cx, |raw| sys::write(raw, buf), |&n| n < offered)
+        fd.poll_write_with(cx, wait, |raw| sys::write(raw, buf), |&n| n < offered)
     }
 
     /// Writes some of `data`; returns how many bytes the pipe took.
@@ -92,7 +136,8 @@ impl ChildStdin {
     /// # Ok::<_, std::io::Error>(()) }).unwrap();
     /// ```
     pub async fn write(&self, data: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_write_bytes(cx, data)).await
+        let mut waiter = Waiter::default();
+        poll_fn(|cx| self.poll_write_bytes(cx, WaitAs::Own(&mut waiter), data)).await
     }
 
     /// Writes all of `data`, waiting while the pipe is full.
@@ -150,7 +195,7 @@ impl futures_io::AsyncWrite for ChildStdin {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_write_bytes(cx, buf)
+        self.poll_write_bytes(cx, WaitAs::Shared, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -185,7 +230,8 @@ macro_rules! read_end {
             ///
             /// The OS error of the read.
             pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-                poll_fn(|cx| poll_read_fd(&self.fd, cx, buf)).await
+                let mut waiter = Waiter::default();
+                poll_fn(|cx| poll_read_fd(&self.fd, cx, WaitAs::Own(&mut waiter), buf)).await
             }
 
             #[doc = concat!("Reads the child's ", $which, " until end-of-file (the child closed it, usually by exiting).")]
@@ -193,9 +239,10 @@ macro_rules! read_end {
             /// # Errors
             ///
             /// The OS error of a read; the bytes read so far are lost then.
-            pub async fn read_to_end(&mut self) -> io::Result<Vec<u8>> {
+            pub async fn read_to_end(&self) -> io::Result<Vec<u8>> {
                 let mut out = Vec::new();
-                poll_fn(|cx| poll_read_to_end(self, cx, &mut out)).await?;
+                let mut waiter = Waiter::default();
+                poll_fn(|cx| poll_read_to_end(&self.fd, cx, &mut waiter, &mut out)).await?;
                 Ok(out)
             }
         }
@@ -206,7 +253,7 @@ macro_rules! read_end {
                 cx: &mut Context<'_>,
                 buf: &mut [u8],
             ) -> Poll<io::Result<usize>> {
-                poll_read_fd(&self.fd, cx, buf)
+                poll_read_fd(&self.fd, cx, WaitAs::Shared, buf)
             }
         }
     };
@@ -255,29 +302,3 @@ read_end!(
     ChildStderr,
     "standard error"
 );
-
-/// Appends everything until end-of-file to `out`; `Ready(Ok)` at EOF. Safe
-/// to poll again after `Pending`: what was read stays in `out`.
-pub(crate) fn poll_read_to_end<R: futures_io::AsyncRead + Unpin>(
-    reader: &mut R,
-    cx: &mut Context<'_>,
-    out: &mut Vec<u8>,
-) -> Poll<io::Result<()>> {
-    const CHUNK: usize = 64 * 1024;
-    loop {
-        let start = out.len();
-        out.resize(start + CHUNK, 0);
-        let read = Pin::new(&mut *reader).poll_read(cx, &mut out[start..]);
-        let n = match read {
-            Poll::Ready(Ok(n)) => n,
-            other => {
-                out.truncate(start);
-                return other.map(|r| r.map(|_| ()));
-            }
-        };
-        out.truncate(start + n);
-        if n == 0 {
-            return Poll::Ready(Ok(()));
-        }
-    }
-}
