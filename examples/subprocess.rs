@@ -18,7 +18,8 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use corio::process::{ChildStdin, ChildStdout, Command, Stdio};
+use corio::process::{Command, Stdio};
+use corio::streams::{StreamReader, StreamWriter};
 use corio::sync::Semaphore;
 
 /// The sizes of one run.
@@ -61,8 +62,8 @@ fn main() {
 }
 
 /// `seq 1 N | corio (keeps multiples of 7) | wc -l`: corio sits in the
-/// middle of a shell pipeline, reading one child and writing another at the
-/// same time, never holding more than one chunk.
+/// middle of a shell pipeline, reading one child's stdout line by line and
+/// writing another's stdin, both as asyncio streams.
 async fn pipeline(lines: u64) -> std::io::Result<()> {
     println!("== 1. seq 1 {lines} | corio (multiples of 7) | wc -l ==");
     let started = Instant::now();
@@ -75,10 +76,11 @@ async fn pipeline(lines: u64) -> std::io::Result<()> {
         .stdin(Stdio::Pipe)
         .stdout(Stdio::Pipe)
         .spawn()?;
-    let from = producer.stdout.take().expect("piped");
+    let mut from = producer.stdout.take().expect("piped");
     let to = consumer.stdin.take().expect("piped");
-    let kept = filter_lines(&from, &to, |n| n % 7 == 0).await?;
-    drop(to); // end-of-file for wc
+    let kept = filter_lines(&mut from, &to, |n| n % 7 == 0).await?;
+    to.close(); // end-of-file for wc, once the buffer is out
+    to.wait_closed().await?;
     let (counted, _) = consumer.communicate(None).await?;
     let counted = String::from_utf8_lossy(&counted.unwrap_or_default())
         .trim()
@@ -100,37 +102,29 @@ async fn pipeline(lines: u64) -> std::io::Result<()> {
 }
 
 /// Copies the lines of `from` whose number passes `keep` to `to`; returns
-/// how many it copied. Reads in 64 KiB chunks and carries a partial last
-/// line over to the next chunk.
+/// how many it copied. asyncio's idiom line for line: `readline`, `write`,
+/// `drain` — `drain` waits only while the consumer lags by more than the
+/// writer's high-water mark (64 KiB), so memory stays bounded.
 async fn filter_lines(
-    from: &ChildStdout,
-    to: &ChildStdin,
+    from: &mut StreamReader,
+    to: &StreamWriter,
     keep: impl Fn(u64) -> bool,
 ) -> std::io::Result<u64> {
-    let mut chunk = vec![0u8; 64 * 1024];
-    let mut carry = Vec::new();
-    let mut out = Vec::new();
     let mut kept = 0;
     loop {
-        let n = from.read(&mut chunk).await?;
-        if n == 0 {
-            break;
+        let line = from.readline().await?;
+        if line.is_empty() {
+            return Ok(kept); // EOF: the producer is done
         }
-        carry.extend_from_slice(&chunk[..n]);
-        let complete = carry.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        for line in carry[..complete].split(|&b| b == b'\n') {
-            let number = std::str::from_utf8(line).ok().and_then(|s| s.parse().ok());
-            if number.is_some_and(&keep) {
-                out.extend_from_slice(line);
-                out.push(b'\n');
-                kept += 1;
-            }
+        let number = std::str::from_utf8(&line)
+            .ok()
+            .and_then(|s| s.trim_end().parse().ok());
+        if number.is_some_and(&keep) {
+            to.write(&line)?;
+            to.drain().await?;
+            kept += 1;
         }
-        carry.drain(..complete);
-        to.write_all(&out).await?;
-        out.clear();
     }
-    Ok(kept)
 }
 
 /// Eight children, at most two at a time: each holds a permit of

@@ -252,21 +252,43 @@ fn devnull_gives_empty_input_and_swallows_output() {
 }
 
 #[test]
-fn pipes_work_as_async_read_and_async_write() {
-    use futures::io::{AsyncReadExt, AsyncWriteExt};
+fn pipes_are_asyncio_streams_line_by_line() {
     let _serial = serial();
     corio::run(async {
         let mut child = piped("tr", &["a-z", "A-Z"]).spawn().unwrap();
-        let mut stdin = child.stdin.take().unwrap();
+        let stdin = child.stdin.take().unwrap();
         let mut stdout = child.stdout.take().unwrap();
-        // The trait methods, not ChildStdin's own: what `futures::io` users call.
-        AsyncWriteExt::write_all(&mut stdin, b"hello pipes")
-            .await
+        stdin.write(b"hello\n").unwrap();
+        stdin.writelines([&b"pipes\n"[..], b"and streams"]).unwrap();
+        stdin.drain().await.unwrap();
+        stdin.close();
+        stdin.wait_closed().await.unwrap();
+        assert_eq!(stdout.readline().await.unwrap(), b"HELLO\n");
+        assert_eq!(stdout.readline().await.unwrap(), b"PIPES\n");
+        assert_eq!(
+            stdout.readline().await.unwrap(),
+            b"AND STREAMS",
+            "EOF ends the last line"
+        );
+        assert_eq!(stdout.readline().await.unwrap(), b"");
+        assert!(stdout.at_eof());
+        assert_eq!(child.wait().await.unwrap(), 0);
+    });
+}
+
+#[test]
+fn a_cancelled_readline_on_a_child_loses_no_byte() {
+    let _serial = serial();
+    corio::run(async {
+        let mut child = Command::new("sh")
+            .args(["-c", "printf 'par'; sleep 0.3; printf 'tial\\n'"])
+            .stdout(Stdio::Pipe)
+            .spawn()
             .unwrap();
-        AsyncWriteExt::close(&mut stdin).await.unwrap();
-        let mut out = String::new();
-        stdout.read_to_string(&mut out).await.unwrap();
-        assert_eq!(out, "HELLO PIPES");
+        let stdout = child.stdout.as_mut().unwrap();
+        let early = corio::wait_for(stdout.readline(), Duration::from_millis(50)).await;
+        assert!(early.is_err(), "the line is not complete yet");
+        assert_eq!(stdout.readline().await.unwrap(), b"partial\n");
         assert_eq!(child.wait().await.unwrap(), 0);
     });
 }

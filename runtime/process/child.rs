@@ -1,9 +1,10 @@
 //! `Process`: a running child — asyncio's `asyncio.subprocess.Process`.
 //!
 //! It owns the child's `ExitWatch` (how the exit is learned and the child
-//! reaped) and exposes the parent's pipe ends as public fields, as asyncio
-//! exposes `proc.stdin` / `proc.stdout` / `proc.stderr`; take them to use
-//! them from other tasks.
+//! reaped) and exposes the parent's pipe ends as public fields holding
+//! asyncio's stream types, as asyncio exposes `proc.stdin` (a
+//! `StreamWriter`) and `proc.stdout` / `proc.stderr` (`StreamReader`s);
+//! take them to use them from other tasks.
 //!
 //! Signalling is refused once the child has been reaped: from then on its
 //! pid may belong to another process, and a `kill` could hit a stranger.
@@ -18,7 +19,7 @@ use std::io;
 
 use super::exit_watch::ExitWatch;
 use super::orphan;
-use super::pipe::{ChildStderr, ChildStdin, ChildStdout};
+use crate::streams::{StreamReader, StreamWriter};
 
 /// Which streams were configured as [`Stdio::Pipe`](super::Stdio::Pipe).
 #[derive(Debug, Clone, Copy)]
@@ -46,12 +47,14 @@ pub(crate) struct Piped {
 /// ```
 #[derive(Debug)]
 pub struct Process {
-    /// The write end of the child's stdin, when it was [`Stdio::Pipe`](super::Stdio::Pipe).
-    pub stdin: Option<ChildStdin>,
-    /// The read end of the child's stdout, when it was [`Stdio::Pipe`](super::Stdio::Pipe).
-    pub stdout: Option<ChildStdout>,
-    /// The read end of the child's stderr, when it was [`Stdio::Pipe`](super::Stdio::Pipe).
-    pub stderr: Option<ChildStderr>,
+    /// The child's stdin, when it was [`Stdio::Pipe`](super::Stdio::Pipe):
+    /// `write` + `drain`, then `close` (the child reads EOF).
+    pub stdin: Option<StreamWriter>,
+    /// The child's stdout, when it was [`Stdio::Pipe`](super::Stdio::Pipe):
+    /// `readline`, `read`, `read_to_eof`, ….
+    pub stdout: Option<StreamReader>,
+    /// The child's stderr, when it was [`Stdio::Pipe`](super::Stdio::Pipe).
+    pub stderr: Option<StreamReader>,
     pid: u32,
     /// `Some` until the `Process` is dropped (then handed to `orphan`).
     exit: Option<ExitWatch>,

@@ -4,8 +4,9 @@
 //! The fork and exec are std's (`std::process::Command::spawn`: close-on-exec
 //! descriptors, `posix_spawn` or `vfork` where it can, the exec error carried
 //! back to the parent so a missing program is a `NotFound` error). corio adds
-//! what makes the child asynchronous: its pipe ends become non-blocking and
-//! registered with the loop, and its exit is watched by an `ExitWatch`.
+//! what makes the child asynchronous: its pipe ends become non-blocking,
+//! registered with the loop and wrapped in asyncio's `StreamWriter` /
+//! `StreamReader`, and its exit is watched by an `ExitWatch`.
 
 use std::ffi::OsStr;
 use std::io;
@@ -14,9 +15,10 @@ use std::path::Path;
 use std::process::Stdio as StdStdio;
 
 use super::child::{Piped, Process};
-use super::pipe::{ChildStderr, ChildStdin, ChildStdout};
+use super::pipe::{ChildOutput, ChildStdin};
 use super::stdio::{wire_outputs, Stdio};
 use crate::event_loop::context;
+use crate::streams::{StreamReader, StreamWriter};
 
 /// A child process to spawn; build it, then [`spawn`](Command::spawn).
 ///
@@ -210,18 +212,18 @@ impl Command {
         let stdout_end = outputs
             .merged_read_end
             .or_else(|| child.stdout.take().map(OwnedFd::from));
+        // The pipe ends become asyncio's streams: a buffered `StreamWriter`
+        // for stdin, `StreamReader`s for the outputs.
         let registered = (|| -> io::Result<()> {
-            process.stdin = child
-                .stdin
-                .take()
-                .map(|p| ChildStdin::new(p.into()))
-                .transpose()?;
-            process.stdout = stdout_end.map(ChildStdout::new).transpose()?;
-            process.stderr = child
-                .stderr
-                .take()
-                .map(|p| ChildStderr::new(p.into()))
-                .transpose()?;
+            if let Some(stdin) = child.stdin.take() {
+                process.stdin = Some(StreamWriter::new(ChildStdin::new(stdin.into())?));
+            }
+            if let Some(stdout) = stdout_end {
+                process.stdout = Some(StreamReader::new(ChildOutput::new(stdout)?));
+            }
+            if let Some(stderr) = child.stderr.take() {
+                process.stderr = Some(StreamReader::new(ChildOutput::new(stderr.into())?));
+            }
             Ok(())
         })();
         if let Err(e) = registered {

@@ -18,7 +18,7 @@ use std::pin::pin;
 use std::task::Poll;
 
 use super::child::Process;
-use super::pipe::{ChildStderr, ChildStdin, ChildStdout};
+use crate::streams::{StreamReader, StreamWriter};
 
 /// What `communicate` returns: asyncio's `(stdout_data, stderr_data)`, each
 /// `None` when that stream was not piped.
@@ -59,8 +59,8 @@ impl Process {
         self.check_communicate(input.is_some())?;
         self.communicated = true;
         let feed = feed(self.stdin.take(), input.unwrap_or_default());
-        let out = collect_stdout(self.stdout.take());
-        let err = collect_stderr(self.stderr.take());
+        let out = collect(self.stdout.take());
+        let err = collect(self.stderr.take());
         let (fed, out, err) = join3(feed, out, err).await;
         fed?;
         let (out, err) = (out?, err?);
@@ -97,18 +97,27 @@ impl Process {
     }
 }
 
-/// Writes `data` to the child's stdin, then closes it. `BrokenPipe` (the
-/// child stopped reading) ends the feeding quietly, as in asyncio.
-async fn feed(stdin: Option<ChildStdin>, data: &[u8]) -> io::Result<()> {
-    let Some(mut stdin) = stdin else {
+/// Writes `data` to the child's stdin and closes it — asyncio's
+/// `_feed_stdin`: `write`, `drain`, `close`. `BrokenPipe` or
+/// `ConnectionReset` (the child stopped reading) ends the feeding quietly.
+async fn feed(stdin: Option<StreamWriter>, data: &[u8]) -> io::Result<()> {
+    let Some(stdin) = stdin else {
         return Ok(());
     };
-    match stdin.write_all(data).await {
-        Err(e) if !is_peer_gone(&e) => return Err(e),
-        _ => {}
+    let sent = async {
+        if !data.is_empty() {
+            stdin.write(data)?;
+            stdin.drain().await?;
+        }
+        Ok(())
     }
+    .await;
     stdin.close();
-    Ok(())
+    let closed = stdin.wait_closed().await;
+    match sent.and(closed) {
+        Err(e) if !is_peer_gone(&e) => Err(e),
+        _ => Ok(()),
+    }
 }
 
 fn is_peer_gone(e: &io::Error) -> bool {
@@ -118,16 +127,10 @@ fn is_peer_gone(e: &io::Error) -> bool {
     )
 }
 
-async fn collect_stdout(stdout: Option<ChildStdout>) -> io::Result<Option<Vec<u8>>> {
-    match stdout {
-        Some(stdout) => stdout.read_to_end().await.map(Some),
-        None => Ok(None),
-    }
-}
-
-async fn collect_stderr(stderr: Option<ChildStderr>) -> io::Result<Option<Vec<u8>>> {
-    match stderr {
-        Some(stderr) => stderr.read_to_end().await.map(Some),
+/// Reads one output to end-of-file; `None` when it was not piped.
+async fn collect(output: Option<StreamReader>) -> io::Result<Option<Vec<u8>>> {
+    match output {
+        Some(mut reader) => reader.read_to_eof().await.map(Some),
         None => Ok(None),
     }
 }

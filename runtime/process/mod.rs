@@ -4,9 +4,10 @@
 //!
 //! A child is three things to the loop, each watched without blocking it:
 //!
-//! * its **pipes** ([`ChildStdin`], [`ChildStdout`], [`ChildStderr`]):
-//!   non-blocking pipe ends registered with the loop's reactor, read and
-//!   written like sockets (`pipe.rs`);
+//! * its **pipes**: non-blocking pipe ends registered with the loop's
+//!   reactor, read and written like sockets (`pipe.rs`), handed out as
+//!   asyncio's [`StreamWriter`](crate::streams::StreamWriter) (stdin) and
+//!   [`StreamReader`](crate::streams::StreamReader)s (stdout, stderr);
 //! * its **exit**: a pidfd registered the same way, readable when the child
 //!   exits, then `waitpid` on that one pid (`exit_watch.rs`; on kernels
 //!   without pidfds, a backing-off `waitpid(WNOHANG)` poll);
@@ -37,6 +38,7 @@
 //! | `await proc.communicate(input)` | [`Process::communicate`] |
 //! | `proc.send_signal(s)`, `terminate()`, `kill()` | [`Process::send_signal`], [`Process::terminate`], [`Process::kill`] |
 //! | `ProcessLookupError` after the exit | an `ESRCH` `io::Error` |
+//! | `await proc.stdout.readline()`, `proc.stdin.write(b)` | `proc.stdout.as_mut().unwrap().readline().await`, `proc.stdin.as_ref().unwrap().write(b)` |
 
 mod child;
 mod command;
@@ -50,7 +52,6 @@ mod sys;
 pub use child::Process;
 pub use command::Command;
 pub use communicate::Communicated;
-pub use pipe::{ChildStderr, ChildStdin, ChildStdout};
 pub use stdio::Stdio;
 
 use std::ffi::OsStr;
