@@ -1,0 +1,225 @@
+//! redis_server: a Redis-protocol (RESP2) server on corio streams, for the
+//! real `redis-cli` and `redis-benchmark`.
+//!
+//! ```text
+//! cargo run --release --example redis_server                  # listen on 6379
+//! cargo run --release --example redis_server -- --port 7000
+//! cargo run --release --example redis_server -- --demo        # the tour's short run
+//! redis-cli -p 7000 set greeting hello                        # in another terminal
+//! redis-benchmark -p 7000 -q -n 200000 -c 50 -t set,get -P 16
+//! ```
+//!
+//! It speaks `PING ECHO GET SET(EX|PX|NX|XX) DEL EXISTS INCR DECR INCRBY
+//! DECRBY MGET MSET EXPIRE PEXPIRE TTL PTTL PUBLISH SUBSCRIBE UNSUBSCRIBE
+//! QUIT`, plus what the Redis tools send when they start (`COMMAND`,
+//! `CONFIG GET`, `CLIENT SETNAME`, `HELLO`). Read the files in order:
+//!
+//! - `resp.rs`: the wire protocol — parsing commands in place, writing replies;
+//! - `commands.rs`: from a command to its reply, with Redis's error texts;
+//! - `db.rs`: the keyspace and its deadlines;
+//! - `pubsub.rs`: channels, and a bounded queue per subscriber;
+//! - `server.rs`: a connection's loop — read, run every command, write once.
+//!
+//! This file is the process around them: arguments, the stop on Ctrl-C or
+//! SIGTERM (corio::signal), and the demo.
+
+mod commands;
+mod db;
+mod pubsub;
+mod resp;
+mod server;
+
+use std::io;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use corio::streams::{StreamReader, StreamWriter};
+use server::RedisServer;
+
+const USAGE: &str = "\
+usage: redis_server [--port PORT] [--demo]
+  --port PORT  listen on 127.0.0.1:PORT (default 6379; 0 lets the OS choose)
+               until Ctrl-C or SIGTERM
+  --demo       start on a free port, run a short scripted conversation, stop
+  --help       this text";
+
+const DEFAULT_PORT: u16 = 6379;
+/// How long clients get to leave after a stop signal.
+const GRACE: Duration = Duration::from_secs(2);
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        [] => corio::run(serve_until_signal(DEFAULT_PORT)),
+        ["--port", port] => match port.parse() {
+            Ok(port) => corio::run(serve_until_signal(port)),
+            Err(_) => usage(&format!("{port:?} is not a port number (0-65535)")),
+        },
+        ["--demo"] => corio::run(demo()),
+        ["--help" | "-h"] => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => usage("unexpected arguments"),
+    }
+}
+
+fn usage(problem: &str) -> ExitCode {
+    eprintln!("redis_server: {problem}\n{USAGE}");
+    ExitCode::from(2)
+}
+
+async fn serve_until_signal(port: u16) -> ExitCode {
+    // Listen for the signals before serving: one sent early is not lost.
+    let stop = match shutdown_signal() {
+        Ok(stop) => stop,
+        Err(e) => {
+            eprintln!("redis_server: cannot listen for signals: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let server = match RedisServer::start("127.0.0.1", port).await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("redis_server: cannot listen on 127.0.0.1:{port}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "redis_server: ready on 127.0.0.1:{}; try: redis-cli -p {} ping",
+        server.port(),
+        server.port()
+    );
+    let why = stop.await;
+    let connected = server.connections();
+    let stayed = server.shut_down(GRACE).await;
+    println!(
+        "redis_server: stopped on {why}: closed {connected} connection(s), \
+         {stayed} still open after {} s",
+        GRACE.as_secs()
+    );
+    ExitCode::SUCCESS
+}
+
+/// Starts listening for Ctrl-C (SIGINT) and SIGTERM at once, and returns a
+/// future that resolves at the first of them, with its name.
+fn shutdown_signal() -> io::Result<impl std::future::Future<Output = &'static str>> {
+    use corio::signal::{signal, SIGINT, SIGTERM};
+    let mut interrupt = signal(SIGINT)?;
+    let mut terminate = signal(SIGTERM)?;
+    Ok(std::future::poll_fn(move |cx| {
+        if interrupt.poll_recv(cx).is_ready() {
+            return std::task::Poll::Ready("Ctrl-C");
+        }
+        terminate.poll_recv(cx).map(|_| "SIGTERM")
+    }))
+}
+
+// ---------------------------------------------------------------------------
+// The demo: the server and two clients in one process, on one loop.
+// ---------------------------------------------------------------------------
+
+async fn demo() -> ExitCode {
+    match corio::time::timeout(Duration::from_secs(20), run_demo()).await {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            eprintln!("redis_server demo: {e}");
+            ExitCode::FAILURE
+        }
+        Err(_) => {
+            eprintln!("redis_server demo: not done within 20 s");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_demo() -> io::Result<()> {
+    let server = RedisServer::start("127.0.0.1", 0).await?;
+    println!("redis server listening (on a port the OS chose)");
+    let (mut reader, writer) = corio::open_connection("127.0.0.1", server.port()).await?;
+    let (r, w) = (&mut reader, &writer);
+    ask(r, w, &["PING"]).await?;
+    ask(r, w, &["SET", "greeting", "hello"]).await?;
+    ask(r, w, &["GET", "greeting"]).await?;
+    ask(r, w, &["INCR", "visits"]).await?;
+    ask(r, w, &["INCRBY", "visits", "41"]).await?;
+    ask(r, w, &["SET", "soon-gone", "x", "PX", "50"]).await?;
+    ask(r, w, &["EXISTS", "soon-gone"]).await?;
+    corio::time::sleep(Duration::from_millis(80)).await;
+    println!("(80 ms later: the key's corio timer fired)");
+    ask(r, w, &["EXISTS", "soon-gone"]).await?;
+    ask(r, w, &["FLY", "away"]).await?;
+    ask(r, w, &["GET"]).await?;
+
+    println!("three commands in one write (a pipeline), three replies:");
+    send(w, &[&["SET", "a", "1"], &["INCR", "a"], &["GET", "a"]]).await?;
+    for _ in 0..3 {
+        println!("  {}", read_reply(r).await?);
+    }
+
+    println!("a second client subscribes to 'news'; the first publishes:");
+    let (mut sub_reader, sub_writer) = corio::open_connection("127.0.0.1", server.port()).await?;
+    send(&sub_writer, &[&["SUBSCRIBE", "news"]]).await?;
+    println!("  subscriber: {}", read_array(&mut sub_reader).await?);
+    ask(r, w, &["PUBLISH", "news", "corio speaks RESP"]).await?;
+    println!("  subscriber: {}", read_array(&mut sub_reader).await?);
+
+    println!("both clients hang up; the server stops");
+    w.close();
+    sub_writer.close();
+    let stayed = server.shut_down(GRACE).await;
+    println!("server stopped ({stayed} client(s) still connected)");
+    Ok(())
+}
+
+/// Sends one command and prints it with its reply.
+async fn ask(reader: &mut StreamReader, writer: &StreamWriter, words: &[&str]) -> io::Result<()> {
+    send(writer, &[words]).await?;
+    let reply = read_reply(reader).await?;
+    println!("> {:<28} {reply}", words.join(" "));
+    Ok(())
+}
+
+/// Reads an array reply of simple replies, rendered on one line.
+async fn read_array(reader: &mut StreamReader) -> io::Result<String> {
+    let header = reader.readline().await?;
+    let header = String::from_utf8_lossy(&header);
+    let len: usize = header.trim_end()[1..].parse().map_err(io::Error::other)?;
+    let mut items = Vec::new();
+    for _ in 0..len {
+        items.push(read_reply(reader).await?);
+    }
+    Ok(format!("[{}]", items.join(", ")))
+}
+
+/// Writes `commands` as RESP arrays in one write: a pipeline.
+async fn send(writer: &StreamWriter, commands: &[&[&str]]) -> io::Result<()> {
+    let mut out = Vec::new();
+    for words in commands {
+        resp::array_header(&mut out, words.len());
+        for word in *words {
+            resp::bulk(&mut out, word.as_bytes());
+        }
+    }
+    writer.write(&out)?;
+    writer.drain().await
+}
+
+/// Reads one reply and renders it as redis-cli would.
+async fn read_reply(reader: &mut StreamReader) -> io::Result<String> {
+    let line = reader.readline().await?;
+    let text = String::from_utf8_lossy(&line).trim_end().to_string();
+    Ok(match text.split_at(1) {
+        ("+", status) => status.to_string(),
+        ("-", error) => format!("(error) {error}"),
+        (":", n) => format!("(integer) {n}"),
+        ("$", "-1") => "(nil)".to_string(),
+        ("$", len) => {
+            let len: usize = len.parse().map_err(io::Error::other)?;
+            let data = reader.readexactly(len + 2).await?;
+            format!("{:?}", String::from_utf8_lossy(&data[..len]))
+        }
+        _ => format!("(unexpected) {text}"),
+    })
+}
