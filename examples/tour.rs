@@ -84,6 +84,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         "subprocess",
         "a producer | corio | consumer pipeline, 8 children under Semaphore(2), a hung child",
     ),
+    (
+        "redis_server --demo",
+        "a Redis-protocol server: parsing in place, pipelining, expiry on timers, pub/sub",
+    ),
 ];
 
 /// How long a build may run before the tour says it is building.

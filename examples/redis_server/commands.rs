@@ -157,7 +157,10 @@ pub fn execute(args: Args<'_>, db: &mut Db, now: Instant, out: &mut Vec<u8>) -> 
         b"CONFIG" => config(args, out),
         b"CLIENT" => client(args, out),
         b"HELLO" => hello(args, out),
-        b"INFO" => resp::bulk(out, b"# Server\r\nredis_version:7.0.0\r\nredis_mode:standalone\r\n"),
+        b"INFO" => resp::bulk(
+            out,
+            b"# Server\r\nredis_version:7.0.0\r\nredis_mode:standalone\r\n",
+        ),
         _ => unreachable!("every name in `arity` has a branch"),
     }
     Outcome::Replied
@@ -283,9 +286,7 @@ fn increment(db: &mut Db, key: &[u8], delta: Option<i64>, now: Instant, out: &mu
     match db.increment(key, delta, now) {
         Ok(n) => resp::integer(out, n),
         Err(IncrError::NotAnInteger) => resp::error(out, WRONG_INTEGER),
-        Err(IncrError::Overflow) => {
-            resp::error(out, "ERR increment or decrement would overflow")
-        }
+        Err(IncrError::Overflow) => resp::error(out, "ERR increment or decrement would overflow"),
     }
 }
 
@@ -302,7 +303,10 @@ fn expire(args: Args<'_>, in_millis: bool, db: &mut Db, now: Instant, out: &mut 
     };
     let Some(at) = at else {
         let which = if in_millis { "pexpire" } else { "expire" };
-        return resp::error(out, &format!("ERR invalid expire time in '{which}' command"));
+        return resp::error(
+            out,
+            &format!("ERR invalid expire time in '{which}' command"),
+        );
     };
     resp::integer(out, i64::from(db.expire_at(args.get(1), at, now)));
 }
@@ -312,7 +316,10 @@ fn expire(args: Args<'_>, in_millis: bool, db: &mut Db, now: Instant, out: &mut 
 fn config(args: Args<'_>, out: &mut Vec<u8>) {
     let mut sub_buf = [0u8; 16];
     if uppercase_name(args.get(1), &mut sub_buf) != b"GET" || args.len() != 3 {
-        return resp::error(out, "ERR CONFIG: this server answers only CONFIG GET <name>");
+        return resp::error(
+            out,
+            "ERR CONFIG: this server answers only CONFIG GET <name>",
+        );
     }
     let value: &[u8] = match args.get(2) {
         b"save" => b"",
@@ -332,7 +339,10 @@ fn client(args: Args<'_>, out: &mut Vec<u8>) {
         b"GETNAME" => resp::nil(out),
         _ => {
             let sub = String::from_utf8_lossy(args.get(1));
-            resp::error(out, &format!("ERR unknown subcommand '{sub}'. Try CLIENT HELP."));
+            resp::error(
+                out,
+                &format!("ERR unknown subcommand '{sub}'. Try CLIENT HELP."),
+            );
         }
     }
 }

@@ -118,9 +118,7 @@ impl Db {
     pub fn increment(&mut self, key: &[u8], delta: i64, now: Instant) -> Result<i64, IncrError> {
         self.expire_if_due(key, now);
         let current = match self.entries.get(key) {
-            Some(entry) => {
-                crate::resp::parse_i64(&entry.value).ok_or(IncrError::NotAnInteger)?
-            }
+            Some(entry) => crate::resp::parse_i64(&entry.value).ok_or(IncrError::NotAnInteger)?,
             None => 0,
         };
         let next = current.checked_add(delta).ok_or(IncrError::Overflow)?;
@@ -198,7 +196,11 @@ impl Db {
                 break;
             };
             // Only if this heap entry is still the key's deadline.
-            if self.entries.get(&key).is_some_and(|e| e.expires_at == Some(at)) {
+            if self
+                .entries
+                .get(&key)
+                .is_some_and(|e| e.expires_at == Some(at))
+            {
                 self.entries.remove(&key);
                 removed += 1;
             }

@@ -248,7 +248,10 @@ impl Connection {
                 // In subscribed mode PING answers as a message would.
                 resp::array_header(&mut self.out, 2);
                 resp::bulk(&mut self.out, b"pong");
-                resp::bulk(&mut self.out, if args.len() > 1 { args.get(1) } else { b"" });
+                resp::bulk(
+                    &mut self.out,
+                    if args.len() > 1 { args.get(1) } else { b"" },
+                );
                 continue;
             }
             let mut db = self.shared.db.borrow_mut();

@@ -1,0 +1,188 @@
+//! The Redis half: `redis-benchmark` against corio's server, the same server
+//! on tokio current-thread, tokio's published `mini-redis`, and
+//! `redis-server` itself.
+//!
+//! Each server is started pinned to the server core on a free loopback
+//! port, measured at `-P 1` and `-P 16`, and killed — also when something
+//! fails half-way, because every child lives in a [`Running`] guard whose
+//! `Drop` kills it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use crate::report::Row;
+use crate::tools::{free_port, wait_for_port, which, Tools};
+
+/// The tests, as `redis-benchmark -t` names them.
+const TESTS: &str = "ping_inline,set,get";
+const CLIENTS: &str = "50";
+
+/// A started server, killed when dropped.
+pub struct Running {
+    child: Child,
+}
+
+impl Running {
+    /// Starts `command` (stdout and stderr discarded) and waits for `port`.
+    pub fn start(mut command: Command, port: u16) -> std::io::Result<Running> {
+        let child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let running = Running { child };
+        wait_for_port(port)?;
+        Ok(running)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs every Redis measurement it can; explains on stderr what it cannot.
+pub fn run(tools: &Tools) -> Vec<Row> {
+    let Some(benchmark) = &tools.redis_benchmark else {
+        eprintln!("servers: no redis-benchmark (Debian: redis-tools); skipping the Redis half");
+        return Vec::new();
+    };
+    let release = release_dir();
+    build(&["build", "--release", "--example", "redis_server"]);
+    build(&[
+        "build",
+        "--release",
+        "-p",
+        "corio-benches",
+        "--bin",
+        "redis_tokio",
+    ]);
+    let mini_redis = which("mini-redis-server").or_else(install_mini_redis);
+    let mut servers: Vec<(&str, Option<PathBuf>, Vec<&str>)> = vec![
+        ("corio", Some(release.join("examples/redis_server")), vec![]),
+        (
+            "tokio-ct (same shape)",
+            Some(release.join("redis_tokio")),
+            vec![],
+        ),
+        (
+            "redis-server",
+            tools.redis_server.clone(),
+            vec!["--save", "", "--appendonly", "no"],
+        ),
+    ];
+    servers.push(("mini-redis (beside, no bar)", mini_redis, vec![]));
+    let mut rows = Vec::new();
+    for (name, program, extra) in servers {
+        let Some(program) = program.filter(|p| p.is_file()) else {
+            eprintln!("servers: {name}: not available, left out");
+            continue;
+        };
+        let port = free_port();
+        let mut command = tools.server_command(&program);
+        command.arg("--port").arg(port.to_string()).args(&extra);
+        let server = match Running::start(command, port) {
+            Ok(server) => server,
+            Err(e) => {
+                eprintln!("servers: {name} did not start: {e}");
+                continue;
+            }
+        };
+        for pipeline in [1, 16] {
+            eprintln!("servers: {name}, -P {pipeline} ...");
+            match measure(tools, benchmark, port, pipeline) {
+                Ok(results) => rows.extend(results.into_iter().map(|(test, rps, p99)| Row {
+                    group: "redis",
+                    server: name.to_string(),
+                    test: format!("{test} -P {pipeline}"),
+                    requests_per_sec: rps,
+                    p99_ms: p99,
+                })),
+                Err(e) => eprintln!("servers: {name} -P {pipeline}: {e}"),
+            }
+        }
+        drop(server);
+    }
+    rows
+}
+
+/// One `redis-benchmark -q --csv -n N -c 50 -t ping_inline,set,get -P p`
+/// run: (test, requests/s, p99 ms) per test.
+fn measure(
+    tools: &Tools,
+    benchmark: &Path,
+    port: u16,
+    pipeline: u32,
+) -> Result<Vec<(String, f64, Option<f64>)>, String> {
+    let requests = if tools.quick { "20000" } else { "200000" };
+    let output = tools
+        .client_command(benchmark)
+        .args([
+            "-p",
+            &port.to_string(),
+            "-q",
+            "--csv",
+            "-n",
+            requests,
+            "-c",
+            CLIENTS,
+        ])
+        .args(["-t", TESTS, "-P", &pipeline.to_string()])
+        .stderr(Stdio::null())
+        .output()
+        .map_err(|e| format!("redis-benchmark did not run: {e}"))?;
+    let results = parse_csv(&String::from_utf8_lossy(&output.stdout));
+    if results.is_empty() {
+        return Err(format!(
+            "no results in redis-benchmark's output ({})",
+            output.status
+        ));
+    }
+    Ok(results)
+}
+
+/// The CSV of redis-benchmark 7: a header line, then
+/// `"SET","123.45","avg","min","p50","p95","p99","max"` per test (6.x has
+/// only the first two columns). Progress lines end in `\r` and are skipped.
+pub fn parse_csv(text: &str) -> Vec<(String, f64, Option<f64>)> {
+    text.split(['\n', '\r'])
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(',').map(|f| f.trim_matches('"')).collect();
+            let rps: f64 = fields.get(1)?.parse().ok()?;
+            let p99 = fields.get(6).and_then(|f| f.parse().ok());
+            Some((fields[0].to_string(), rps, p99))
+        })
+        .collect()
+}
+
+/// Where cargo puts release binaries: next to this runner.
+fn release_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("target/release"))
+}
+
+fn build(args: &[&str]) {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let built = Command::new(cargo).args(args).status();
+    if !built.is_ok_and(|s| s.success()) {
+        eprintln!("servers: `cargo {}` failed", args.join(" "));
+    }
+}
+
+/// `cargo install mini-redis` (it needs the network); `None` if that fails.
+fn install_mini_redis() -> Option<PathBuf> {
+    eprintln!("servers: installing tokio's mini-redis with `cargo install mini-redis` ...");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let installed = Command::new(cargo)
+        .args(["install", "mini-redis"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !installed {
+        eprintln!("servers: `cargo install mini-redis` failed (offline?): mini-redis left out");
+        return None;
+    }
+    which("mini-redis-server")
+}
