@@ -11,7 +11,7 @@
 //! taking a line moves `start`, and the unread tail is moved to the front
 //! only when the free space at the end runs short, so a burst of short lines
 //! costs one `read` syscall per buffer-full and no copying but the line
-//! itself. It is allocated on the first read (an idle connection costs no
+//! itself. It is allocated when the first bytes arrive (an idle connection costs no
 //! buffer) and grows only when unread bytes fill it. `limit` bounds what a
 //! separator search may buffer: a line longer than `limit` is an error
 //! ([`LimitOverrunError`]), never an unbounded buffer.
@@ -29,8 +29,10 @@ use super::error::{IncompleteReadError, LimitOverrunError, StreamError};
 
 /// asyncio's default limit: 64 KiB.
 const DEFAULT_LIMIT: usize = 64 * 1024;
-/// The buffer's size at the first read.
+/// The buffer's size once the first bytes came.
 const FIRST_CAPACITY: usize = 16 * 1024;
+/// The most the first read takes (into a stack array; see `poll_first_fill`).
+const FIRST_READ: usize = 2 * 1024;
 /// Less free space than this at the end of the buffer, and the unread bytes
 /// are moved to the front (or the buffer grows) before the next read.
 const MIN_READ: usize = 4 * 1024;
@@ -361,6 +363,9 @@ impl StreamReader {
         if self.eof {
             return Poll::Ready(Ok(0));
         }
+        if self.buf.is_empty() {
+            return self.poll_first_fill(cx);
+        }
         self.make_room();
         loop {
             let room = &mut self.buf[self.end..];
@@ -371,6 +376,30 @@ impl StreamReader {
                 }
                 Poll::Ready(Ok(n)) => {
                     self.end += n;
+                    return Poll::Ready(Ok(n));
+                }
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// The first read, into a small array on the stack: the buffer is
+    /// allocated only once bytes came, so a connection that waits before
+    /// its first byte (10,000 idle clients of a server) costs no buffer.
+    fn poll_first_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let mut first = [0u8; FIRST_READ];
+        loop {
+            match Pin::new(&mut *self.transport).poll_read(cx, &mut first) {
+                Poll::Ready(Ok(0)) => {
+                    self.eof = true;
+                    return Poll::Ready(Ok(0));
+                }
+                Poll::Ready(Ok(n)) => {
+                    self.buf.resize(FIRST_CAPACITY, 0);
+                    self.buf[..n].copy_from_slice(&first[..n]);
+                    self.start = 0;
+                    self.end = n;
                     return Poll::Ready(Ok(n));
                 }
                 Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -544,7 +573,39 @@ impl Stream for Lines {
 
 #[cfg(test)]
 mod tests {
-    use super::find_byte;
+    use super::{find_byte, StreamReader, FIRST_CAPACITY};
+    use std::pin::Pin;
+    use std::task::{Context, Poll, Waker};
+
+    /// A transport with nothing to read yet.
+    struct Silent;
+
+    impl futures_io::AsyncRead for Silent {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            _: &mut [u8],
+        ) -> Poll<std::io::Result<usize>> {
+            Poll::Pending
+        }
+    }
+
+    #[test]
+    fn reader_waiting_for_its_first_byte_allocates_no_buffer() {
+        let mut reader = StreamReader::new(Silent);
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(reader.poll_fill(&mut cx).is_pending());
+        assert_eq!(reader.buf.capacity(), 0);
+    }
+
+    #[test]
+    fn first_bytes_allocate_the_buffer_and_are_kept() {
+        let mut reader = StreamReader::new(&b"hello"[..]);
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(matches!(reader.poll_fill(&mut cx), Poll::Ready(Ok(5))));
+        assert_eq!(reader.buf.len(), FIRST_CAPACITY);
+        assert_eq!(&reader.buf[reader.start..reader.end], b"hello");
+    }
 
     #[test]
     fn find_byte_agrees_with_a_plain_search_at_every_position() {
