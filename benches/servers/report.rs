@@ -6,6 +6,20 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// What could not be measured, and why: printed under the tables.
+static NOTES: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Records a note for the report (and says it on stderr now).
+pub fn note(text: String) {
+    eprintln!("servers: {text}");
+    NOTES.lock().unwrap_or_else(|e| e.into_inner()).push(text);
+}
+
+/// The notes recorded so far.
+pub fn notes() -> Vec<String> {
+    NOTES.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
 /// One measurement.
 pub struct Row {
     /// "redis" or "http"
