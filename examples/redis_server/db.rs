@@ -4,11 +4,13 @@
 //! Keys expire two ways, as in Redis. *Lazily*: every read looks at the
 //! key's deadline first, so an expired key is never seen even if nothing
 //! removed it yet. *Actively*: a min-heap orders the deadlines, and a timer
-//! task (in `main.rs`, on corio's timers) sleeps until the earliest one and
+//! task (in `server.rs`, on corio's timers) sleeps until the earliest one and
 //! calls [`Db::remove_expired`] — so a key nobody reads again still leaves
 //! memory. The heap may hold stale entries (a key whose deadline changed or
 //! was removed); each is checked against the key's current deadline when it
-//! comes up and dropped if they differ.
+//! comes up and dropped if they differ; and when stale entries outnumber
+//! the keys, the heap is rebuilt from the keys, so that a client re-setting
+//! one key with a long `EX` in a loop cannot grow it without bound.
 //!
 //! The database knows nothing of sockets or runtimes: every method that
 //! needs the time takes `now`, which keeps it testable and lets the same
@@ -69,21 +71,19 @@ pub struct Db {
 
 impl Db {
     /// The value of `key`, unless it is missing or expired.
-    pub fn get(&mut self, key: &[u8], now: Instant) -> Option<&[u8]> {
-        self.expire_if_due(key, now);
-        self.entries.get(key).map(|e| e.value.as_slice())
+    pub fn get(&self, key: &[u8], now: Instant) -> Option<&[u8]> {
+        self.live(key, now).map(|e| e.value.as_slice())
     }
 
     /// `true` if `key` exists (and has not expired).
-    pub fn exists(&mut self, key: &[u8], now: Instant) -> bool {
-        self.get(key, now).is_some()
+    pub fn exists(&self, key: &[u8], now: Instant) -> bool {
+        self.live(key, now).is_some()
     }
 
     /// `SET`: returns whether the value was stored (`NX` / `XX` may say no).
     /// Overwriting a key reuses its value's allocation.
     pub fn set(&mut self, key: &[u8], value: &[u8], options: SetOptions, now: Instant) -> bool {
-        self.expire_if_due(key, now);
-        let present = self.entries.contains_key(key);
+        let present = self.live(key, now).is_some();
         if (options.only_if_missing && present) || (options.only_if_present && !present) {
             return false;
         }
@@ -109,15 +109,15 @@ impl Db {
 
     /// `DEL`: whether the key existed.
     pub fn delete(&mut self, key: &[u8], now: Instant) -> bool {
-        self.expire_if_due(key, now);
-        self.entries.remove(key).is_some()
+        self.entries
+            .remove(key)
+            .is_some_and(|entry| !entry.is_expired(now))
     }
 
     /// `INCRBY`: adds `delta` to the integer stored at `key` (a missing key
     /// is 0) and returns the result. The deadline, if any, is kept.
     pub fn increment(&mut self, key: &[u8], delta: i64, now: Instant) -> Result<i64, IncrError> {
-        self.expire_if_due(key, now);
-        let current = match self.entries.get(key) {
+        let current = match self.live(key, now) {
             Some(entry) => crate::resp::parse_i64(&entry.value).ok_or(IncrError::NotAnInteger)?,
             None => 0,
         };
@@ -125,8 +125,8 @@ impl Db {
         let mut digits = Vec::with_capacity(20);
         crate::resp::push_decimal(&mut digits, next);
         match self.entries.get_mut(key) {
-            Some(entry) => entry.value = digits,
-            None => {
+            Some(entry) if !entry.is_expired(now) => entry.value = digits,
+            _ => {
                 let entry = Entry {
                     value: digits,
                     expires_at: None,
@@ -140,23 +140,23 @@ impl Db {
     /// `EXPIRE` / `PEXPIRE`: sets the deadline of an existing key. A
     /// deadline already past deletes the key, as Redis does.
     pub fn expire_at(&mut self, key: &[u8], at: Instant, now: Instant) -> bool {
-        self.expire_if_due(key, now);
-        let Some(entry) = self.entries.get_mut(key) else {
+        if self.live(key, now).is_none() {
             return false;
-        };
+        }
         if at <= now {
             self.entries.remove(key);
             return true;
         }
-        entry.expires_at = Some(at);
+        if let Some(entry) = self.entries.get_mut(key) {
+            entry.expires_at = Some(at);
+        }
         self.add_deadline(key, at);
         true
     }
 
     /// `TTL` / `PTTL`.
-    pub fn time_to_live(&mut self, key: &[u8], now: Instant) -> TimeToLive {
-        self.expire_if_due(key, now);
-        match self.entries.get(key) {
+    pub fn time_to_live(&self, key: &[u8], now: Instant) -> TimeToLive {
+        match self.live(key, now) {
             None => TimeToLive::NoKey,
             Some(Entry {
                 expires_at: None, ..
@@ -166,6 +166,12 @@ impl Db {
                 ..
             }) => TimeToLive::Remaining(at.saturating_duration_since(now)),
         }
+    }
+
+    /// The lazy half of expiry: a key past its deadline is treated as
+    /// missing (the timer task removes it; one hash lookup either way).
+    fn live(&self, key: &[u8], now: Instant) -> Option<&Entry> {
+        self.entries.get(key).filter(|entry| !entry.is_expired(now))
     }
 
     /// How many keys there are (expired ones not yet removed included).
@@ -213,11 +219,12 @@ impl Db {
             self.earlier_deadline = true;
         }
         self.deadlines.push(Reverse((at, key.into())));
-    }
-
-    fn expire_if_due(&mut self, key: &[u8], now: Instant) {
-        if self.entries.get(key).is_some_and(|e| e.is_expired(now)) {
-            self.entries.remove(key);
+        if self.deadlines.len() > 2 * self.entries.len() + 1024 {
+            self.deadlines = self
+                .entries
+                .iter()
+                .filter_map(|(key, e)| Some(Reverse((e.expires_at?, key.clone()))))
+                .collect();
         }
     }
 }
