@@ -91,6 +91,10 @@ fn render(tools: &tools::Tools, rows: &[report::Row], load_before: &str) -> Stri
             out.push('\n');
         }
     }
+    for section in report::sections() {
+        out.push_str(&section);
+        out.push('\n');
+    }
     for note in report::notes() {
         out.push_str(&format!("- note: {note}\n"));
     }

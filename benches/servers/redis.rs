@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use crate::report::{note, Row};
+use crate::report::{self, note, Row};
 use crate::tools::{free_port, wait_for_port, which, Tools};
 
 /// The tests, as `redis-benchmark -t` names them. Each runs in its own
@@ -20,12 +20,30 @@ use crate::tools::{free_port, wait_for_port, which, Tools};
 const TESTS: [&str; 3] = ["ping_inline", "set", "get"];
 const CLIENTS: &str = "50";
 
+/// Nanoseconds of CPU the process `pid` has used, all its threads summed
+/// (`/proc/PID/task/*/schedstat`, first field; Linux only).
+fn cpu_ns(pid: u32) -> Option<u64> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut total = 0;
+    for task in tasks.flatten() {
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+        total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total)
+}
+
 /// A started server, killed when dropped.
 pub struct Running {
     child: Child,
 }
 
 impl Running {
+    /// The server's process id (taskset execs the server, so it is the
+    /// server's own).
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Starts `command` (stdout and stderr discarded) and waits for `port`.
     pub fn start(mut command: Command, port: u16) -> std::io::Result<Running> {
         let child = command
@@ -77,6 +95,21 @@ pub fn run(tools: &Tools) -> Vec<Row> {
     ];
     servers.push(("mini-redis (beside, no bar)", mini_redis, vec![]));
     let mut rows = Vec::new();
+    // Server CPU per request: on a machine shared with other work the
+    // requests/s of every server sink together, while the CPU each one
+    // spends per request stays its own.
+    let mut cpu_table = String::from(
+        "Server CPU time per request (µs; lower is better; all server threads, \
+         from /proc/PID/task/*/schedstat around each run):\n\n| server |",
+    );
+    for pipeline in [1, 16] {
+        for test in TESTS {
+            cpu_table.push_str(&format!(" {} -P {pipeline} |", test.to_uppercase()));
+        }
+    }
+    cpu_table.push('\n');
+    cpu_table.push_str(&"|---".repeat(1 + 2 * TESTS.len()));
+    cpu_table.push_str("|\n");
     for (name, program, extra) in servers {
         let Some(program) = program.filter(|p| p.is_file()) else {
             note(format!("{name}: not available, left out"));
@@ -92,10 +125,21 @@ pub fn run(tools: &Tools) -> Vec<Row> {
                 continue;
             }
         };
+        cpu_table.push_str(&format!("| {name} |"));
         for pipeline in [1, 16] {
             for test in TESTS {
                 eprintln!("servers: {name}, {test} -P {pipeline} ...");
-                match measure(tools, benchmark, port, test, pipeline) {
+                let cpu_before = cpu_ns(server.id());
+                let measured = measure(tools, benchmark, port, test, pipeline);
+                let cpu = cpu_before.zip(cpu_ns(server.id())).map(|(a, b)| b - a);
+                match (&measured, cpu) {
+                    (Ok(_), Some(ns)) => {
+                        let requests = if tools.quick { 20_000.0 } else { 200_000.0 };
+                        cpu_table.push_str(&format!(" {:.2} |", ns as f64 / 1000.0 / requests));
+                    }
+                    _ => cpu_table.push_str(" — |"),
+                }
+                match measured {
                     Ok(results) => rows.extend(results.into_iter().map(|(test, rps, p99)| Row {
                         group: "redis",
                         server: name.to_string(),
@@ -107,8 +151,10 @@ pub fn run(tools: &Tools) -> Vec<Row> {
                 }
             }
         }
+        cpu_table.push('\n');
         drop(server);
     }
+    report::section(cpu_table);
     rows
 }
 
@@ -139,10 +185,16 @@ fn measure(
         .map_err(|e| format!("redis-benchmark did not run: {e}"))?;
     let results = parse_csv(&String::from_utf8_lossy(&output.stdout));
     if results.is_empty() {
-        return Err(format!(
-            "no results in redis-benchmark's output ({})",
-            output.status
-        ));
+        // redis-benchmark says why on stdout or stderr ("Error: Server
+        // closed the connection"); keep those lines, not the progress.
+        let said = [&output.stdout[..], &output.stderr[..]].concat();
+        let said = String::from_utf8_lossy(&said);
+        let errors: Vec<&str> = said
+            .split(['\n', '\r'])
+            .map(str::trim)
+            .filter(|line| line.contains("rror"))
+            .collect();
+        return Err(format!("failed ({}): {}", output.status, errors.join("; ")));
     }
     Ok(results)
 }

@@ -15,6 +15,22 @@ pub fn note(text: String) {
     NOTES.lock().unwrap_or_else(|e| e.into_inner()).push(text);
 }
 
+/// Extra Markdown sections for the report (after the tables).
+static SECTIONS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Adds a Markdown section to the report.
+pub fn section(markdown: String) {
+    SECTIONS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(markdown);
+}
+
+/// The sections added so far.
+pub fn sections() -> Vec<String> {
+    SECTIONS.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
 /// The notes recorded so far.
 pub fn notes() -> Vec<String> {
     NOTES.lock().unwrap_or_else(|e| e.into_inner()).clone()
