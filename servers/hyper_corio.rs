@@ -38,6 +38,7 @@
 //! });
 //! ```
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -53,8 +54,8 @@ use hyper::rt::{Executor, ReadBufCursor, Sleep, Timer};
 /// `AsyncWrite`); hyper has traits of its own, so that it depends on no
 /// runtime. The two differ in one place that matters: hyper hands its read
 /// buffer over *uninitialised* (a `ReadBufCursor`), while `AsyncRead` wants
-/// an ordinary `&mut [u8]`. See [`hyper::rt::Read`] below for how that gap
-/// is closed without `unsafe` tricks on the buffer.
+/// an ordinary `&mut [u8]`. See `poll_read` below for how that gap is
+/// closed without `unsafe` tricks on the buffer.
 ///
 /// ```
 /// # corio::run(async {
@@ -81,6 +82,18 @@ impl<S> CorioIo<S> {
     }
 }
 
+/// How many bytes one read takes at most: hyper offers 8 KiB at a time
+/// unless a large body makes it grow its buffer.
+const SCRATCH_BYTES: usize = 16 * 1024;
+
+thread_local! {
+    /// The loop thread's landing area for reads (see `poll_read` below):
+    /// initialised once per thread, shared by every connection on it — a
+    /// read finishes inside one `poll_read` call, and a loop polls one task
+    /// at a time, so no two connections use it at once.
+    static SCRATCH: RefCell<[u8; SCRATCH_BYTES]> = const { RefCell::new([0; SCRATCH_BYTES]) };
+}
+
 impl<S: AsyncRead + Unpin> hyper::rt::Read for CorioIo<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
@@ -89,26 +102,38 @@ impl<S: AsyncRead + Unpin> hyper::rt::Read for CorioIo<S> {
     ) -> Poll<io::Result<()>> {
         // hyper's buffer may be uninitialised memory, and a `&mut [u8]` over
         // uninitialised memory is undefined behaviour even if nobody reads
-        // it. `initialize_unfilled` zeroes the part that is not yet
-        // initialised (hyper's 8 KiB read buffer: a memset, tens of
-        // nanoseconds) and hands it back as plain bytes.
-        let unfilled = buf.initialize_unfilled();
-        // corio's stream does the read(2). When the socket has nothing, it
-        // registers this task's waker with the reactor and returns Pending,
-        // which we pass straight up: hyper's connection future is then parked
-        // until the socket is readable.
-        let n = match Pin::new(&mut self.stream).poll_read(cx, unfilled) {
-            Poll::Ready(Ok(n)) => n,
-            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-            Poll::Pending => return Poll::Pending,
-        };
-        // Tell hyper how many bytes arrived; 0 means the peer closed (EOF),
-        // which hyper reads the same way.
-        // SAFETY: `advance(n)` requires the first `n` bytes of the unfilled
-        // part to be initialised: all of `unfilled` was initialised above,
-        // and `poll_read` returned `n <= unfilled.len()`.
-        unsafe { buf.advance(n) };
-        Poll::Ready(Ok(()))
+        // it, while `AsyncRead` wants exactly that. Two ways across:
+        // zero hyper's buffer before every read (`initialize_unfilled`) —
+        // 8 KiB of memset on every call, including the calls that find the
+        // socket empty, which the profile showed costing more than all of
+        // hyper's parsing — or read into memory that is initialised already
+        // and copy what arrived: a request's few hundred bytes. We do the
+        // second, with one buffer per thread.
+        SCRATCH.with(|scratch| {
+            let Ok(mut scratch) = scratch.try_borrow_mut() else {
+                // Only reachable if a read re-entered another read on this
+                // thread, which corio's streams never do: zeroing is the
+                // slow but always-correct way.
+                return Pin::new(&mut self.stream)
+                    .poll_read(cx, buf.initialize_unfilled())
+                    .map_ok(|n| {
+                        // SAFETY: `advance(n)` requires the first `n` unfilled
+                        // bytes to be initialised: `initialize_unfilled` zeroed
+                        // all of them, and `poll_read` returned `n <= len`.
+                        unsafe { buf.advance(n) };
+                    });
+            };
+            let wanted = buf.remaining().min(SCRATCH_BYTES);
+            // corio's stream does the read(2). When the socket has nothing,
+            // it registers this task's waker with the reactor and returns
+            // Pending, which we pass straight up: hyper's connection future
+            // is then parked until the socket is readable.
+            Pin::new(&mut self.stream)
+                .poll_read(cx, &mut scratch[..wanted])
+                // Hand hyper what arrived; 0 bytes means the peer closed
+                // (EOF), which hyper reads the same way.
+                .map_ok(|n| buf.put_slice(&scratch[..n]))
+        })
     }
 }
 
