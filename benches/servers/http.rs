@@ -3,12 +3,14 @@
 //! hyper settings and the same service function
 //! (`corio_servers::routes::respond`) in each.
 //!
-//! For each server: start it on a free loopback port (pinned to the server
-//! core; the 2-worker multi-thread runtime gets both cores, and its row says
-//! so), a short warm-up, then `wrk -t1 -c64 -d10s --latency` (3 s with
-//! `--quick`) pinned to the client core on `GET /`, and again on
-//! `POST /echo` with a 1 KiB body (a Lua script in `target/servers/`); the
-//! server is killed before the next one starts.
+//! Every server starts on a free loopback port (pinned to the server core;
+//! the 2-worker multi-thread runtime gets both cores, and its row says so).
+//! For each workload — `GET /`, and `POST /echo` with a 1 KiB body (a Lua
+//! script in `target/servers/`) — each server gets a 1 s warm-up, then
+//! `wrk -t1 -c64 -d10s --latency` pinned to the client core, three rounds
+//! with the servers taking turns (the order rotates); a row is the median.
+//! `--quick`: one round of 3 s. Every server is killed at the end, also when
+//! a measurement fails.
 
 use std::fs;
 use std::io;
@@ -89,53 +91,90 @@ pub fn run(tools: &Tools) -> Vec<Row> {
             script: Some(script),
         },
     ];
-    let seconds = if tools.quick { 3 } else { 10 };
-    let mut rows = Vec::new();
-    for server in &servers {
-        match measure(tools, wrk, server, &workloads, seconds) {
-            Ok(mut measured) => rows.append(&mut measured),
-            Err(e) => eprintln!("http: {} failed ({e})", server.name),
+    let (seconds, rounds) = if tools.quick { (3, 1) } else { (10, ROUNDS) };
+    match measure_all(tools, wrk, &servers, &workloads, seconds, rounds) {
+        Ok(rows) => rows,
+        Err(e) => {
+            eprintln!("http: {e}");
+            Vec::new()
         }
     }
-    rows
 }
 
-/// Starts `server`, runs every workload against it, stops it.
-fn measure(
+/// How many times each (server, workload) is measured in a full run; the
+/// row gives the median. This machine is shared: a burst of other work
+/// during one server's turn would otherwise decide the ratio.
+const ROUNDS: usize = 3;
+
+/// Starts every server (each idles while another is measured), then for
+/// each workload runs `rounds` rounds, the servers taking turns in an order
+/// that rotates each round; stops every server.
+fn measure_all(
     tools: &Tools,
     wrk: &Path,
-    server: &Server,
+    servers: &[Server],
     workloads: &[Workload],
     seconds: u32,
+    rounds: usize,
 ) -> io::Result<Vec<Row>> {
-    let port = free_port();
-    let mut command = if server.pinned {
-        tools.server_command(&server.program)
-    } else {
-        Command::new(&server.program)
-    };
-    command
-        .args(server.args)
-        .args(["--port", &port.to_string()])
-        .stdout(Stdio::null());
-    let _running = KillOnDrop(command.spawn()?);
-    wait_for_port(port)?;
+    let mut running = Vec::new();
+    for server in servers {
+        let port = free_port();
+        let mut command = if server.pinned {
+            tools.server_command(&server.program)
+        } else {
+            Command::new(&server.program)
+        };
+        command
+            .args(server.args)
+            .args(["--port", &port.to_string()])
+            .stdout(Stdio::null());
+        running.push((KillOnDrop(command.spawn()?), port));
+        wait_for_port(port)?;
+    }
     let mut rows = Vec::new();
     for workload in workloads {
-        let url = format!("http://127.0.0.1:{port}{}", workload.path);
-        eprintln!("http: {} — {} …", server.name, workload.test);
-        // Warm-up: connections, hyper's buffers, the allocator's caches.
-        run_wrk(tools, wrk, &url, workload.script.as_deref(), 1)?;
-        let measured = run_wrk(tools, wrk, &url, workload.script.as_deref(), seconds)?;
-        rows.push(Row {
-            group: "http",
-            server: server.name.to_string(),
-            test: workload.test.to_string(),
-            requests_per_sec: measured.requests_per_sec,
-            p99_ms: measured.p99_ms,
-        });
+        let mut samples: Vec<Vec<WrkResult>> = servers.iter().map(|_| Vec::new()).collect();
+        for round in 0..rounds {
+            for turn in 0..servers.len() {
+                let index = (turn + round) % servers.len();
+                let url = format!("http://127.0.0.1:{}{}", running[index].1, workload.path);
+                let script = workload.script.as_deref();
+                eprintln!(
+                    "http: {} — {} (round {}/{rounds}) …",
+                    servers[index].name,
+                    workload.test,
+                    round + 1
+                );
+                if round == 0 {
+                    // Warm-up: connections, hyper's buffers, the allocator's caches.
+                    run_wrk(tools, wrk, &url, script, 1)?;
+                }
+                samples[index].push(run_wrk(tools, wrk, &url, script, seconds)?);
+            }
+        }
+        for (server, measured) in servers.iter().zip(samples) {
+            rows.push(Row {
+                group: "http",
+                server: server.name.to_string(),
+                test: workload.test.to_string(),
+                requests_per_sec: median(measured.iter().map(|m| m.requests_per_sec)),
+                p99_ms: measured
+                    .iter()
+                    .map(|m| m.p99_ms)
+                    .collect::<Option<Vec<f64>>>()
+                    .map(|p99s| median(p99s.into_iter())),
+            });
+        }
     }
     Ok(rows)
+}
+
+/// The median of at least one value (the upper one of an even count).
+fn median(values: impl Iterator<Item = f64>) -> f64 {
+    let mut values: Vec<f64> = values.collect();
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 /// What one wrk run reported.
