@@ -136,13 +136,14 @@ fn slow_client_is_cut_off_by_the_header_read_timeout_while_others_are_served() {
             ..Settings::default()
         };
         let running = start(settings);
-        // A slowloris: half a request head, then nothing.
+        // A slowloris: half a request head, then nothing. The clock starts
+        // before it connects, so before the server's header timer does.
+        let started = Instant::now();
         let slow = TcpStream::connect(running.addr).await.unwrap();
         slow.write_all(b"GET / HTTP/1.1\r\nHost: slow\r\n")
             .await
             .unwrap();
         let cut_off = corio::spawn(async move {
-            let started = Instant::now();
             read_to_close(&slow).await;
             started.elapsed()
         });
