@@ -29,7 +29,8 @@ use std::time::{Duration, Instant};
 
 /// The examples, in reading order: (file name without `.rs`, what it shows).
 /// A new example is one more line here. Arguments follow the name, as on a
-/// command line: `"chat --serve 0"` would run `chat` with `--serve 0`.
+/// command line: `"chat --serve 0"` would run `chat` with `--serve 0`. An
+/// example of another workspace member is named `member/example`.
 const EXAMPLES: &[(&str, &str)] = &[
     ("hello", "asyncio.run"),
     (
@@ -88,6 +89,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         "redis_server --demo",
         "a Redis-protocol server: parsing in place, pipelining, expiry on timers, pub/sub",
     ),
+    (
+        "corio-servers/http_server --demo",
+        "hyper 1.x on corio: the runtime adapter, keep-alive, a graceful stop",
+    ),
 ];
 
 /// How long a build may run before the tour says it is building.
@@ -128,9 +133,13 @@ fn main() -> ExitCode {
         // The example writes to the same stdout: everything of ours goes first.
         let _ = io::stdout().flush();
         let mut words = name.split_whitespace();
-        let file = words.next().unwrap_or_default();
+        let first = words.next().unwrap_or_default();
+        let (package, file) = match first.split_once('/') {
+            Some((package, file)) => (Some(package), file),
+            None => (None, first),
+        };
         let args: Vec<&str> = words.collect();
-        match build_example(&profile, file) {
+        match build_example(&profile, package, file) {
             Ok(status) if status.success() => {}
             Ok(status) => {
                 eprintln!("tour: building example {file} failed ({status})");
@@ -203,15 +212,17 @@ impl Profile {
     }
 }
 
-/// `cargo build --example <file>` with the tour's profile, saying every few
-/// seconds that it is still going while it runs (on stderr, beside cargo's
-/// own warnings).
-fn build_example(profile: &Profile, file: &str) -> io::Result<ExitStatus> {
-    let mut build = cargo()
-        .arg("build")
-        .args(profile.cargo_args())
-        .args(["--quiet", "--example", file])
-        .spawn()?;
+/// `cargo build [-p <package>] --example <file>` with the tour's profile,
+/// saying every few seconds that it is still going while it runs (on stderr,
+/// beside cargo's own warnings). Every workspace member builds into the same
+/// target directory, so the binary lands beside the tour's either way.
+fn build_example(profile: &Profile, package: Option<&str>, file: &str) -> io::Result<ExitStatus> {
+    let mut command = cargo();
+    command.arg("build").args(profile.cargo_args());
+    if let Some(package) = package {
+        command.args(["--package", package]);
+    }
+    let mut build = command.args(["--quiet", "--example", file]).spawn()?;
     let started = Instant::now();
     let mut next_notice = FIRST_NOTICE;
     loop {
