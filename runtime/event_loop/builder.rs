@@ -1,10 +1,13 @@
 //! `Builder`: the loop's settings, asyncio's `loop.set_debug` and friends.
 
 use std::io;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::core::{LoopConfig, LoopCore};
+use super::observer::LoopObserver;
 use super::EventLoop;
+use crate::debug::trace::TraceRecorder;
 use crate::debug::{DebugConfig, DEFAULT_SLOW_POLL_THRESHOLD};
 
 /// Task steps between two IO polls while tasks are always ready (tokio's default).
@@ -28,6 +31,7 @@ pub struct Builder {
     slow_poll_threshold: Duration,
     event_interval: u32,
     start_paused: bool,
+    trace: Option<PathBuf>,
 }
 
 impl Builder {
@@ -37,6 +41,7 @@ impl Builder {
             slow_poll_threshold: DEFAULT_SLOW_POLL_THRESHOLD,
             event_interval: DEFAULT_EVENT_INTERVAL,
             start_paused: false,
+            trace: None,
         }
     }
 
@@ -93,12 +98,36 @@ impl Builder {
         self
     }
 
+    /// Records a trace of the loop into `path`: every turn of the cycle, task
+    /// step, callback, park, IO poll and timer round, with arrows for spawns
+    /// and wakes, as Trace Event Format JSON (open it in Perfetto,
+    /// `chrome://tracing`, or turn it into a page with the `timeline`
+    /// example). The file is written when the buffer fills and when the loop
+    /// closes. Without this call, tracing follows the environment variable
+    /// `CORIO_TRACE` (a path). Loops of one process tracing into the same path
+    /// share the file, each on its own track.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("corio-doc-{}.json", std::process::id()));
+    /// let lp = corio::EventLoop::builder().trace(&path).build().unwrap();
+    /// lp.block_on(async { corio::yield_now().await });
+    /// drop(lp); // closing the loop writes the trace
+    /// let json = std::fs::read_to_string(&path).unwrap();
+    /// assert!(json.contains("\"outcome\":\"ready\""));
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    pub fn trace(mut self, path: impl Into<PathBuf>) -> Builder {
+        self.trace = Some(path.into());
+        self
+    }
+
     /// Builds the loop.
     ///
     /// # Errors
     ///
     /// `InvalidInput` for an `event_interval` of 0; the OS error when the
-    /// poller cannot be created (for example, out of file descriptors).
+    /// poller cannot be created (for example, out of file descriptors), or
+    /// when the file given to [`trace`](Builder::trace) cannot be created.
     ///
     /// ```
     /// let lp = corio::EventLoop::builder().build()?;
@@ -115,14 +144,39 @@ impl Builder {
         let enabled = self
             .debug
             .unwrap_or_else(|| std::env::var("CORIO_DEBUG").is_ok_and(|v| v == "1"));
-        let core = LoopCore::new(LoopConfig {
-            event_interval: self.event_interval,
-            debug: DebugConfig {
-                enabled,
-                slow_poll_threshold: self.slow_poll_threshold,
+        let core = LoopCore::new(
+            LoopConfig {
+                event_interval: self.event_interval,
+                debug: DebugConfig {
+                    enabled,
+                    slow_poll_threshold: self.slow_poll_threshold,
+                },
+                start_paused: self.start_paused,
             },
-            start_paused: self.start_paused,
-        })?;
+            trace_observer(self.trace)?,
+        )?;
         Ok(EventLoop::from_core(core))
+    }
+}
+
+/// The trace recorder asked for, by the builder or by `CORIO_TRACE`. A file
+/// named by the environment that cannot be created is reported and tracing
+/// is left off: a stray variable must not stop a program from running.
+fn trace_observer(asked: Option<PathBuf>) -> io::Result<Option<Box<dyn LoopObserver>>> {
+    if let Some(path) = asked {
+        return Ok(Some(Box::new(TraceRecorder::open(&path)?)));
+    }
+    let Some(path) = std::env::var_os("CORIO_TRACE").filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    match TraceRecorder::open(path.as_ref()) {
+        Ok(recorder) => Ok(Some(Box::new(recorder))),
+        Err(e) => {
+            eprintln!(
+                "corio: CORIO_TRACE: cannot create {} ({e}); running without a trace",
+                PathBuf::from(path).display()
+            );
+            Ok(None)
+        }
     }
 }
