@@ -13,7 +13,6 @@
 //! overwritten by the next batch, so a program that crashes still leaves a
 //! trace that opens.
 
-use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -82,13 +81,13 @@ impl TraceFile {
         };
         let thread = std::thread::current();
         let mut out = String::new();
-        let _ = write!(
-            out,
+        let _ = std::fmt::Write::write_fmt(&mut out, format_args!(
             "{{\"ph\":\"M\",\"name\":\"process_name\",\"ts\":0,\"pid\":{},\"tid\":{track},\"args\":{{\"name\":\"corio\"}}}},\n\
              {{\"ph\":\"M\",\"name\":\"thread_name\",\"ts\":0,\"pid\":{},\"tid\":{track},\"args\":{{\"name\":",
             std::process::id(),
             std::process::id(),
-        );
+        ));
+        let mut out = out.into_bytes();
         push_string(
             &mut out,
             &format!(
@@ -96,7 +95,7 @@ impl TraceFile {
                 thread.name().unwrap_or("unnamed thread")
             ),
         );
-        out.push_str("}}");
+        out.extend_from_slice(b"}}");
         self.write_chunk(&out);
         track
     }
@@ -106,18 +105,22 @@ impl TraceFile {
         if events.is_empty() {
             return;
         }
-        let pid = std::process::id();
-        let mut out = String::with_capacity(events.len() * 160);
+        // The `pid` and `tid` fields are the same for every event of a track.
+        let mut ids = b",\"pid\":".to_vec();
+        push_u64(&mut ids, u64::from(std::process::id()));
+        ids.extend_from_slice(b",\"tid\":");
+        push_u64(&mut ids, track);
+        let mut out = Vec::with_capacity(events.len() * 160);
         for (i, event) in events.iter().enumerate() {
             if i > 0 {
-                out.push_str(",\n");
+                out.extend_from_slice(b",\n");
             }
-            render(&mut out, event, pid, track);
+            render(&mut out, event, &ids);
         }
         self.write_chunk(&out);
     }
 
-    fn write_chunk(&self, chunk: &str) {
+    fn write_chunk(&self, chunk: &[u8]) {
         let mut state = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if state.broken {
             return;
@@ -129,7 +132,7 @@ impl TraceFile {
             } else {
                 state.file.write_all(b"[\n")?;
             }
-            state.file.write_all(chunk.as_bytes())?;
+            state.file.write_all(chunk)?;
             state.file.write_all(TAIL.as_bytes())?;
             state.file.flush()
         })();
@@ -147,27 +150,35 @@ impl TraceFile {
 }
 
 /// One event as a JSON object (two for a flow: its start and its end).
-fn render(out: &mut String, event: &Event, pid: u32, tid: u64) {
+/// `ids` is the `,"pid":..,"tid":..` part. Numbers are formatted by hand
+/// (`push_u64`): a trace holds millions of them, and `write!` would cost
+/// several times the step it describes.
+fn render(out: &mut Vec<u8>, event: &Event, ids: &[u8]) {
     match event {
         Event::Slice { start, end, what } => {
             let (cat, name) = slice_names(what);
-            let _ = write!(out, "{{\"ph\":\"X\",\"cat\":\"{cat}\",\"name\":");
+            out.extend_from_slice(b"{\"ph\":\"X\",\"cat\":\"");
+            out.extend_from_slice(cat.as_bytes());
+            out.extend_from_slice(b"\",\"name\":");
             match what {
                 Slice::Step(report) => match &report.name {
                     Some(name) => push_string(out, name),
                     None => {
-                        let _ = write!(out, "\"Task-{}\"", report.task);
+                        out.extend_from_slice(b"\"Task-");
+                        push_u64(out, u64::from(report.task));
+                        out.push(b'"');
                     }
                 },
                 _ => push_string(out, name),
             }
-            out.push_str(",\"ts\":");
+            out.extend_from_slice(b",\"ts\":");
             push_micros(out, *start);
-            out.push_str(",\"dur\":");
+            out.extend_from_slice(b",\"dur\":");
             push_micros(out, end.saturating_sub(*start));
-            let _ = write!(out, ",\"pid\":{pid},\"tid\":{tid},\"args\":{{");
+            out.extend_from_slice(ids);
+            out.extend_from_slice(b",\"args\":{");
             slice_args(out, what, end.saturating_sub(*start));
-            out.push_str("}}");
+            out.extend_from_slice(b"}}");
         }
         Event::Flow { id, kind, from, to } => {
             let name = match kind {
@@ -175,17 +186,19 @@ fn render(out: &mut String, event: &Event, pid: u32, tid: u64) {
                 FlowKind::Wake => "wake",
                 FlowKind::RemoteWake => "wake from another thread",
             };
-            let _ = write!(
-                out,
-                "{{\"ph\":\"s\",\"cat\":\"flow\",\"name\":\"{name}\",\"id\":{id},\"ts\":"
-            );
-            push_micros(out, *from);
-            let _ = write!(
-                out,
-                ",\"pid\":{pid},\"tid\":{tid}}},\n{{\"ph\":\"f\",\"bp\":\"e\",\"cat\":\"flow\",\"name\":\"{name}\",\"id\":{id},\"ts\":"
-            );
-            push_micros(out, *to);
-            let _ = write!(out, ",\"pid\":{pid},\"tid\":{tid}}}");
+            for (ph, ts) in [("s", *from), ("f", *to)] {
+                out.extend_from_slice(b"{\"ph\":\"");
+                out.extend_from_slice(ph.as_bytes());
+                out.extend_from_slice(if ph == "f" { "\",\"bp\":\"e" } else { "" }.as_bytes());
+                out.extend_from_slice(b"\",\"cat\":\"flow\",\"name\":\"");
+                out.extend_from_slice(name.as_bytes());
+                out.extend_from_slice(b"\",\"id\":");
+                push_u64(out, *id);
+                out.extend_from_slice(b",\"ts\":");
+                push_micros(out, ts);
+                out.extend_from_slice(ids);
+                out.extend_from_slice(if ph == "s" { "},\n" } else { "}" }.as_bytes());
+            }
         }
     }
 }
@@ -201,10 +214,11 @@ fn slice_names(what: &Slice) -> (&'static str, &'static str) {
     }
 }
 
-fn slice_args(out: &mut String, what: &Slice, dur_ns: u64) {
+fn slice_args(out: &mut Vec<u8>, what: &Slice, dur_ns: u64) {
     match what {
         Slice::Iteration { batch } => {
-            let _ = write!(out, "\"batch\":{batch}");
+            out.extend_from_slice(b"\"batch\":");
+            push_u64(out, *batch as u64);
         }
         Slice::Step(report) => {
             let outcome = match report.outcome {
@@ -213,34 +227,42 @@ fn slice_args(out: &mut String, what: &Slice, dur_ns: u64) {
                 StepOutcome::Cancelled => "cancelled",
                 StepOutcome::Panicked => "panicked",
             };
-            let _ = write!(
-                out,
-                "\"task\":{},\"poll\":{},\"outcome\":\"{outcome}\"",
-                report.task, report.poll
-            );
+            out.extend_from_slice(b"\"task\":");
+            push_u64(out, u64::from(report.task));
+            out.extend_from_slice(b",\"poll\":");
+            push_u64(out, u64::from(report.poll));
+            out.extend_from_slice(b",\"outcome\":\"");
+            out.extend_from_slice(outcome.as_bytes());
+            out.push(b'"');
         }
         Slice::Callback => {}
         Slice::Park { timeout, why } => {
-            out.push_str("\"timeout_us\":");
+            out.extend_from_slice(b"\"timeout_us\":");
             match timeout {
                 Some(t) => push_micros(out, duration_ns(*t)),
-                None => out.push_str("null"),
+                None => out.extend_from_slice(b"null"),
             }
-            out.push_str(",\"slept_us\":");
+            out.extend_from_slice(b",\"slept_us\":");
             push_micros(out, dur_ns);
-            let why = match why {
-                ParkWake::Io => "io",
-                ParkWake::Thread => "another thread",
-                ParkWake::Timer => "timer",
-                ParkWake::NotParked => "not parked (work arrived)",
-            };
-            let _ = write!(out, ",\"woken_by\":\"{why}\"");
+            out.extend_from_slice(b",\"woken_by\":\"");
+            out.extend_from_slice(
+                match why {
+                    ParkWake::Io => "io",
+                    ParkWake::Thread => "another thread",
+                    ParkWake::Timer => "timer",
+                    ParkWake::NotParked => "not parked (work arrived)",
+                }
+                .as_bytes(),
+            );
+            out.push(b'"');
         }
         Slice::IoPoll { wakes } => {
-            let _ = write!(out, "\"wakes\":{wakes}");
+            out.extend_from_slice(b"\"wakes\":");
+            push_u64(out, *wakes as u64);
         }
         Slice::Timers { fired } => {
-            let _ = write!(out, "\"fired\":{fired}");
+            out.extend_from_slice(b"\"fired\":");
+            push_u64(out, *fired as u64);
         }
     }
 }
@@ -250,44 +272,79 @@ fn duration_ns(d: Duration) -> u64 {
 }
 
 /// Nanoseconds as microseconds with three decimals (exact).
-fn push_micros(out: &mut String, ns: u64) {
-    let _ = write!(out, "{}.{:03}", ns / 1000, ns % 1000);
+fn push_micros(out: &mut Vec<u8>, ns: u64) {
+    push_u64(out, ns / 1000);
+    let frac = (ns % 1000) as u16;
+    let decimals = [
+        b'.',
+        b'0' + (frac / 100) as u8,
+        b'0' + (frac / 10 % 10) as u8,
+        b'0' + (frac % 10) as u8,
+    ];
+    out.extend_from_slice(&decimals);
+}
+
+/// `n` in decimal.
+fn push_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// `s` as a JSON string literal.
-fn push_string(out: &mut String, s: &str) {
-    out.push('"');
+fn push_string(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
     for c in s.chars() {
         match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
             c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+                let hex = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(hex[(c as usize) >> 4]);
+                out.push(hex[(c as usize) & 15]);
             }
-            c => out.push(c),
+            c => {
+                let mut utf8 = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            }
         }
     }
-    out.push('"');
+    out.push(b'"');
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{push_micros, push_string};
+    use super::{push_micros, push_string, push_u64};
 
     #[test]
     fn strings_are_escaped_for_json() {
-        let mut out = String::new();
+        let mut out = Vec::new();
         push_string(&mut out, "a\"b\\c\nd\u{1}");
-        assert_eq!(out, r#""a\"b\\c\nd\u0001""#);
+        assert_eq!(out, br#""a\"b\\c\nd\u0001""#);
     }
 
     #[test]
     fn micros_keep_every_nanosecond() {
-        let mut out = String::new();
+        let mut out = Vec::new();
         push_micros(&mut out, 1_234_005);
-        assert_eq!(out, "1234.005");
+        assert_eq!(out, b"1234.005");
+        out.clear();
+        push_micros(&mut out, 7);
+        assert_eq!(out, b"0.007");
+        out.clear();
+        push_u64(&mut out, u64::MAX);
+        assert_eq!(out, u64::MAX.to_string().into_bytes());
     }
 }
