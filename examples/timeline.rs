@@ -38,8 +38,10 @@ example:
   CORIO_TRACE=trace.json cargo run --example gather_wait
   cargo run --example timeline -- trace.json > timeline.html";
 
-/// The width busy time is scaled to (the parks' gaps come on top).
-const BUSY_PX: f64 = 900.0;
+/// The width the whole axis aims for: busy time is scaled to what the parks'
+/// gaps leave of it (but never below [`MIN_BUSY_PX`]).
+const AXIS_PX: f64 = 1180.0;
+const MIN_BUSY_PX: f64 = 500.0;
 /// Width of the gap that stands for one park, whatever its length.
 const PARK_PX: f64 = 36.0;
 /// The narrowest bar drawn, so that a 100 ns step is still visible.
@@ -86,7 +88,10 @@ fn main() -> ExitCode {
         }
     };
     let trace = Trace::read(&events);
-    println!("{}", trace.render(path));
+    let title = std::path::Path::new(path)
+        .file_name()
+        .map_or(path.clone(), |f| f.to_string_lossy().into_owned());
+    println!("{}", trace.render(&title));
     ExitCode::SUCCESS
 }
 
@@ -411,6 +416,7 @@ impl Axis {
             }
         }
         let mut before = BTreeMap::new();
+        let merged_len = merged.len();
         let (mut busy, mut cursor) = (0u64, first);
         for (i, &(a, b)) in merged.iter().enumerate() {
             busy += a.saturating_sub(cursor);
@@ -422,7 +428,9 @@ impl Axis {
             first,
             parks: merged,
             before,
-            px_per_us: (BUSY_PX / (busy.max(1) as f64 / 1000.0)).clamp(0.001, 100.0),
+            px_per_us: ((AXIS_PX - merged_len as f64 * PARK_PX).max(MIN_BUSY_PX)
+                / (busy.max(1) as f64 / 1000.0))
+                .clamp(0.001, 100.0),
         }
     }
 
