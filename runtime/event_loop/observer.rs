@@ -3,7 +3,7 @@
 //! The core (`core.rs`) reports each turn, each task step, each callback,
 //! each park and each wake to an optional [`LoopObserver`]. The trace
 //! recorder (`debug/trace.rs`) is one; the core knows only this trait, so a
-//! new watcher does not make the core import it (DESIGN.md: the core owns the
+//! new watcher does not make the core import it (the design: the core owns the
 //! services it drives through a small seam of its own).
 //!
 //! With no observer the core pays one predictable branch (`Option::is_some`)
