@@ -123,6 +123,9 @@ struct Recording {
     open: Vec<u64>,
     /// For each task queued by a spawn or a wake: where and why, until its next step.
     arriving: HashMap<u32, (FlowKind, u64), BuildHasherDefault<IdHasher>>,
+    /// When the last event was the end of a step: its time, which the next
+    /// step of the batch starts from (one clock read per step, not two).
+    step_ended: Option<u64>,
 }
 
 impl TraceRecorder {
@@ -143,7 +146,9 @@ impl TraceRecorder {
 
     fn begin(&self) {
         let now = trace_writer::now_ns();
-        self.state.borrow_mut().open.push(now);
+        let mut state = self.state.borrow_mut();
+        state.step_ended = None;
+        state.open.push(now);
     }
 
     fn end(&self, what: Slice) {
@@ -151,6 +156,7 @@ impl TraceRecorder {
         let full = {
             let mut state = self.state.borrow_mut();
             let start = state.open.pop().unwrap_or(end);
+            state.step_ended = matches!(what, Slice::Step(_)).then_some(end);
             state.events.push(Event::Slice { start, end, what });
             state.events.len() >= FLUSH_AT
         };
@@ -161,27 +167,32 @@ impl TraceRecorder {
 
     /// A slice that began is not worth drawing (nothing happened in it).
     fn discard(&self) {
-        self.state.borrow_mut().open.pop();
-    }
-
-    fn arrive(&self, task: u32, kind: FlowKind) {
-        let now = trace_writer::now_ns();
-        self.state
-            .borrow_mut()
-            .arriving
-            .entry(task)
-            .or_insert((kind, now));
-    }
-
-    fn flush(&self) {
-        let events = std::mem::take(&mut self.state.borrow_mut().events);
-        self.file.append(self.track, &events);
         let mut state = self.state.borrow_mut();
-        if state.events.is_empty() {
-            let mut reused = events;
-            reused.clear();
-            state.events = reused;
-        }
+        state.step_ended = None;
+        state.open.pop();
+    }
+
+    /// Task `task` was queued. The arrow leaves from the start of the slice
+    /// being recorded (the waking step, the park, the turn): where a reader
+    /// looks for the cause, and no clock read on the path of every wake.
+    fn arrive(&self, task: u32, kind: FlowKind) {
+        let mut state = self.state.borrow_mut();
+        state.step_ended = None;
+        let from = match state.open.last() {
+            Some(&start) => start,
+            None => trace_writer::now_ns(),
+        };
+        state.arriving.entry(task).or_insert((kind, from));
+    }
+
+    /// Hands the buffer to the file's writer thread.
+    fn flush(&self) {
+        let events = {
+            let mut state = self.state.borrow_mut();
+            let capacity = state.events.len();
+            std::mem::replace(&mut state.events, Vec::with_capacity(capacity))
+        };
+        self.file.append(self.track, events);
     }
 }
 
@@ -195,8 +206,14 @@ impl LoopObserver for TraceRecorder {
     }
 
     fn step_begin(&self, task: u32) {
-        let now = trace_writer::now_ns();
         let mut state = self.state.borrow_mut();
+        // Straight after another step, this one starts a nanosecond after it
+        // ended: no second clock read, and the two slices do not touch (a
+        // flow ending at a shared instant could bind to either).
+        let now = match state.step_ended.take() {
+            Some(end) => end + 1,
+            None => trace_writer::now_ns(),
+        };
         state.open.push(now);
         if let Some((kind, from)) = state.arriving.remove(&task) {
             let id = NEXT_FLOW.fetch_add(1, Ordering::Relaxed);
@@ -268,6 +285,8 @@ impl LoopObserver for TraceRecorder {
     fn close(&self) {
         self.flush();
         self.state.borrow_mut().arriving.clear();
+        // The trace is complete in the file when the loop's close returns.
+        self.file.sync();
     }
 }
 
@@ -275,6 +294,7 @@ impl Drop for TraceRecorder {
     fn drop(&mut self) {
         if !self.state.get_mut().events.is_empty() {
             self.flush();
+            self.file.sync();
         }
     }
 }

@@ -16,7 +16,8 @@
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::trace::{Event, FlowKind, Slice};
@@ -33,24 +34,29 @@ pub(crate) fn now_ns() -> u64 {
     u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// A trace file shared by the loops that write into it.
+/// A trace file shared by the loops that write into it. The formatting and
+/// the writing happen on its own thread (`corio-trace-<n>`): a loop hands
+/// over a full buffer and goes on running, so what tracing costs the loop is
+/// the recording, not the JSON.
 pub(crate) struct TraceFile {
     path: PathBuf,
-    inner: Mutex<FileState>,
+    jobs: Mutex<mpsc::Sender<Job>>,
+    /// Tracks handed out so far.
+    tracks: AtomicU64,
 }
 
-struct FileState {
-    file: File,
-    /// Something (and so the `[` and the tail) has been written.
-    started: bool,
-    /// Tracks handed out so far.
-    tracks: u64,
-    /// A write failed; it was reported once and tracing into this file stopped.
-    broken: bool,
+/// Work for a file's writer thread.
+enum Job {
+    /// Bytes written as they are (a track's metadata).
+    Chunk(Vec<u8>),
+    /// A loop's buffer, formatted on `track`.
+    Events { track: u64, events: Vec<Event> },
+    /// Answered once everything sent before it is in the file.
+    Sync(mpsc::Sender<()>),
 }
 
 /// The file for `path`: the one already open in this process, or a new one
-/// (truncating what a previous run left there).
+/// (truncating what a previous run left there) with its writer thread.
 pub(crate) fn open(path: &Path) -> io::Result<Arc<TraceFile>> {
     static OPEN: Mutex<Vec<Arc<TraceFile>>> = Mutex::new(Vec::new());
     let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
@@ -58,14 +64,15 @@ pub(crate) fn open(path: &Path) -> io::Result<Arc<TraceFile>> {
         return Ok(found.clone());
     }
     let file = File::create(path)?;
+    let (jobs, inbox) = mpsc::channel();
+    let shown = path.to_path_buf();
+    std::thread::Builder::new()
+        .name(format!("corio-trace-{}", open.len() + 1))
+        .spawn(move || write_jobs(&shown, file, &inbox))?;
     let trace = Arc::new(TraceFile {
         path: path.to_path_buf(),
-        inner: Mutex::new(FileState {
-            file,
-            started: false,
-            tracks: 0,
-            broken: false,
-        }),
+        jobs: Mutex::new(jobs),
+        tracks: AtomicU64::new(0),
     });
     open.push(trace.clone());
     Ok(trace)
@@ -74,11 +81,7 @@ pub(crate) fn open(path: &Path) -> io::Result<Arc<TraceFile>> {
 impl TraceFile {
     /// A new track (a `tid`), named after the calling thread.
     pub(crate) fn new_track(&self) -> u64 {
-        let track = {
-            let mut state = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-            state.tracks += 1;
-            state.tracks
-        };
+        let track = self.tracks.fetch_add(1, Ordering::Relaxed) + 1;
         let thread = std::thread::current();
         let mut out = String::new();
         let _ = std::fmt::Write::write_fmt(&mut out, format_args!(
@@ -96,57 +99,85 @@ impl TraceFile {
             ),
         );
         out.extend_from_slice(b"}}");
-        self.write_chunk(&out);
+        self.send(Job::Chunk(out));
         track
     }
 
-    /// Writes `events` as JSON objects on `track`.
-    pub(crate) fn append(&self, track: u64, events: &[Event]) {
-        if events.is_empty() {
-            return;
+    /// Hands `events` of `track` to the writer thread.
+    pub(crate) fn append(&self, track: u64, events: Vec<Event>) {
+        if !events.is_empty() {
+            self.send(Job::Events { track, events });
         }
-        // The `pid` and `tid` fields are the same for every event of a track.
-        let mut ids = b",\"pid\":".to_vec();
-        push_u64(&mut ids, u64::from(std::process::id()));
-        ids.extend_from_slice(b",\"tid\":");
-        push_u64(&mut ids, track);
-        let mut out = Vec::with_capacity(events.len() * 160);
-        for (i, event) in events.iter().enumerate() {
-            if i > 0 {
-                out.extend_from_slice(b",\n");
-            }
-            render(&mut out, event, &ids);
-        }
-        self.write_chunk(&out);
     }
 
-    fn write_chunk(&self, chunk: &[u8]) {
-        let mut state = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if state.broken {
+    /// Waits until everything handed over so far is in the file.
+    pub(crate) fn sync(&self) {
+        let (done, wait) = mpsc::channel();
+        self.send(Job::Sync(done));
+        // An error means the writer thread is gone: nothing left to wait for.
+        let _ = wait.recv();
+    }
+
+    fn send(&self, job: Job) {
+        let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        // A send fails only if the writer thread ended (it reported why).
+        let _ = jobs.send(job);
+    }
+}
+
+/// The writer thread of one file: formats and writes until every sender is gone.
+fn write_jobs(path: &Path, mut file: File, inbox: &mpsc::Receiver<Job>) {
+    let mut started = false;
+    let pid = u64::from(std::process::id());
+    while let Ok(job) = inbox.recv() {
+        let chunk = match job {
+            Job::Chunk(bytes) => bytes,
+            Job::Events { track, events } => render_all(&events, pid, track),
+            Job::Sync(done) => {
+                let _ = done.send(());
+                continue;
+            }
+        };
+        if let Err(e) = write_chunk(&mut file, started, &chunk) {
+            eprintln!(
+                "corio: could not write the trace to {} ({e}); tracing stops",
+                path.display()
+            );
+            // Dropping the inbox makes every later send fail quietly.
             return;
         }
-        let result = (|| -> io::Result<()> {
-            if state.started {
-                state.file.seek(SeekFrom::End(-(TAIL.len() as i64)))?;
-                state.file.write_all(b",\n")?;
-            } else {
-                state.file.write_all(b"[\n")?;
-            }
-            state.file.write_all(chunk)?;
-            state.file.write_all(TAIL.as_bytes())?;
-            state.file.flush()
-        })();
-        match result {
-            Ok(()) => state.started = true,
-            Err(e) => {
-                state.broken = true;
-                eprintln!(
-                    "corio: could not write the trace to {} ({e}); tracing stops",
-                    self.path.display()
-                );
-            }
-        }
+        started = true;
     }
+}
+
+/// Appends `chunk` to the array in `file`, leaving the file valid JSON.
+fn write_chunk(file: &mut File, started: bool, chunk: &[u8]) -> io::Result<()> {
+    if started {
+        file.seek(SeekFrom::End(-(TAIL.len() as i64)))?;
+        file.write_all(b",\n")?;
+    } else {
+        file.write_all(b"[\n")?;
+    }
+    file.write_all(chunk)?;
+    file.write_all(TAIL.as_bytes())?;
+    file.flush()
+}
+
+/// `events` of `track` as JSON objects separated by commas.
+fn render_all(events: &[Event], pid: u64, track: u64) -> Vec<u8> {
+    // The `pid` and `tid` fields are the same for every event of a track.
+    let mut ids = b",\"pid\":".to_vec();
+    push_u64(&mut ids, pid);
+    ids.extend_from_slice(b",\"tid\":");
+    push_u64(&mut ids, track);
+    let mut out = Vec::with_capacity(events.len() * 160);
+    for (i, event) in events.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b",\n");
+        }
+        render(&mut out, event, &ids);
+    }
+    out
 }
 
 /// One event as a JSON object (two for a flow: its start and its end).
