@@ -18,25 +18,17 @@
 //!
 //! Trace Event Format is read with `serde_json` (a dev-dependency).
 
+#[path = "help/mod.rs"]
+mod help;
+
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use serde_json::Value;
 
-const USAGE: &str = "\
-timeline: draws a corio trace (Trace Event JSON) as a self-contained HTML page.
-
-usage: cargo run --example timeline -- TRACE.json > timeline.html
-       cargo run --example timeline -- --help
-
-  TRACE.json  a trace written with CORIO_TRACE=TRACE.json or
-              EventLoop::builder().trace(\"TRACE.json\")
-  -h, --help  print this and exit
-
-example:
-  CORIO_TRACE=trace.json cargo run --example gather_wait
-  cargo run --example timeline -- trace.json > timeline.html";
+const USAGE: &str =
+    "usage: cargo run --example timeline -- TRACE.json > timeline.html  (--help for more)";
 
 /// The width the whole axis aims for: busy time is scaled to what the parks'
 /// gaps leave of it (but never below [`MIN_BUSY_PX`]).
@@ -57,12 +49,14 @@ const ARROWS: [(&str, &str); 3] = [
 ];
 
 fn main() -> ExitCode {
+    if help::requested(
+        include_str!("timeline.rs"),
+        "TRACE.json   the trace to draw (CORIO_TRACE=TRACE.json cargo run --example gather_wait)",
+    ) {
+        return ExitCode::SUCCESS;
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let path = match args.as_slice() {
-        [flag] if flag == "--help" || flag == "-h" => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
         [path] => path,
         _ => {
             eprintln!("{USAGE}");

@@ -45,6 +45,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         "gather_wait",
         "wait (ALL / FIRST_EXCEPTION / FIRST_COMPLETED), gather, done callbacks",
     ),
+    (
+        "see_the_loop",
+        "the loop drawn: a trace of a sleep, a socket and a gather as an ASCII timeline; LoopStats",
+    ),
     ("task_group", "structured concurrency: TaskGroup"),
     (
         "race_and_lock",
