@@ -1,14 +1,18 @@
 //! Debug mode: asyncio's warnings for slow steps, lost errors and tasks left
 //! pending, plus the task table of `dump_tasks` and the trace recorder
-//! (`trace.rs`, `trace_writer.rs`), which is switched on on its own.
+//! (`trace.rs`, `trace_writer.rs`) and the live task list (`inspect.rs`),
+//! each switched on on its own.
 //!
 //! Debug mode is off by default and switched on with
 //! `EventLoop::builder().debug(true)` or the environment variable
 //! `CORIO_DEBUG=1`. Off, it costs one predictable branch per poll.
 
 pub(crate) mod dump;
+#[cfg(unix)]
+pub(crate) mod inspect;
 pub(crate) mod trace;
 pub(crate) mod trace_writer;
+pub(crate) mod watchers;
 
 use std::time::Duration;
 

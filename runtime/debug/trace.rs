@@ -32,6 +32,7 @@ use std::time::Duration;
 
 use super::trace_writer::{self, TraceFile};
 use crate::event_loop::observer::{LoopObserver, ParkWake, StepReport};
+use crate::task::header::Header;
 
 /// Events kept in memory before the buffer is written out.
 pub(crate) const FLUSH_AT: usize = 1 << 14;
@@ -205,7 +206,8 @@ impl LoopObserver for TraceRecorder {
         self.end(Slice::Iteration { batch });
     }
 
-    fn step_begin(&self, task: u32) {
+    fn step_begin(&self, task: &Header) {
+        let task = task.id;
         let mut state = self.state.borrow_mut();
         // Straight after another step, this one starts a nanosecond after it
         // ended: no second clock read, and the two slices do not touch (a

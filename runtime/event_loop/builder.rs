@@ -5,10 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::core::{LoopConfig, LoopCore};
-use super::observer::LoopObserver;
 use super::EventLoop;
-use crate::debug::trace::TraceRecorder;
-use crate::debug::{DebugConfig, DEFAULT_SLOW_POLL_THRESHOLD};
+use crate::debug::{watchers, DebugConfig, DEFAULT_SLOW_POLL_THRESHOLD};
 
 /// Task steps between two IO polls while tasks are always ready (tokio's default).
 const DEFAULT_EVENT_INTERVAL: u32 = 61;
@@ -32,6 +30,7 @@ pub struct Builder {
     event_interval: u32,
     start_paused: bool,
     trace: Option<PathBuf>,
+    inspect: Option<PathBuf>,
 }
 
 impl Builder {
@@ -42,6 +41,7 @@ impl Builder {
             event_interval: DEFAULT_EVENT_INTERVAL,
             start_paused: false,
             trace: None,
+            inspect: None,
         }
     }
 
@@ -121,13 +121,51 @@ impl Builder {
         self
     }
 
+    /// Serves the loop's live task list on a Unix socket at `path`, as
+    /// `python -m asyncio ps` does for a running asyncio program: a small
+    /// thread answers each connection with the task table and the await
+    /// tree, taken between two steps; if the loop is stuck inside a step, the
+    /// answer names that step's task instead. Read it with
+    /// `cargo run --example corio_ps -- PATH`. Without this call, the
+    /// environment variable `CORIO_INSPECT` (a path) turns it on. The socket
+    /// file is removed when the loop closes.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// let path = std::env::temp_dir().join(format!("corio-doc-{}.sock", std::process::id()));
+    /// let lp = corio::EventLoop::builder().inspect(&path).build().unwrap();
+    /// let client_path = path.clone();
+    /// let client = std::thread::spawn(move || {
+    ///     let mut conn = std::os::unix::net::UnixStream::connect(client_path).unwrap();
+    ///     conn.write_all(b"ps\n").unwrap();
+    ///     let mut reply = String::new();
+    ///     conn.read_to_string(&mut reply).unwrap();
+    ///     reply
+    /// });
+    /// let reply = lp.block_on(async move {
+    ///     loop {
+    ///         if client.is_finished() {
+    ///             return client.join().unwrap();
+    ///         }
+    ///         corio::time::sleep(std::time::Duration::from_millis(5)).await;
+    ///     }
+    /// });
+    /// assert!(reply.contains("task(s) not done"));
+    /// ```
+    #[cfg(unix)]
+    pub fn inspect(mut self, path: impl Into<PathBuf>) -> Builder {
+        self.inspect = Some(path.into());
+        self
+    }
+
     /// Builds the loop.
     ///
     /// # Errors
     ///
     /// `InvalidInput` for an `event_interval` of 0; the OS error when the
     /// poller cannot be created (for example, out of file descriptors), or
-    /// when the file given to [`trace`](Builder::trace) cannot be created.
+    /// when the file given to [`trace`](Builder::trace) cannot be created or
+    /// the socket given to `inspect` cannot be bound.
     ///
     /// ```
     /// let lp = corio::EventLoop::builder().build()?;
@@ -144,6 +182,7 @@ impl Builder {
         let enabled = self
             .debug
             .unwrap_or_else(|| std::env::var("CORIO_DEBUG").is_ok_and(|v| v == "1"));
+        let (observer, pending) = watchers::assemble(self.trace, self.inspect)?;
         let core = LoopCore::new(
             LoopConfig {
                 event_interval: self.event_interval,
@@ -153,30 +192,14 @@ impl Builder {
                 },
                 start_paused: self.start_paused,
             },
-            trace_observer(self.trace)?,
+            observer,
         )?;
-        Ok(EventLoop::from_core(core))
-    }
-}
-
-/// The trace recorder asked for, by the builder or by `CORIO_TRACE`. A file
-/// named by the environment that cannot be created is reported and tracing
-/// is left off: a stray variable must not stop a program from running.
-fn trace_observer(asked: Option<PathBuf>) -> io::Result<Option<Box<dyn LoopObserver>>> {
-    if let Some(path) = asked {
-        return Ok(Some(Box::new(TraceRecorder::open(&path)?)));
-    }
-    let Some(path) = std::env::var_os("CORIO_TRACE").filter(|p| !p.is_empty()) else {
-        return Ok(None);
-    };
-    match TraceRecorder::open(path.as_ref()) {
-        Ok(recorder) => Ok(Some(Box::new(recorder))),
-        Err(e) => {
-            eprintln!(
-                "corio: CORIO_TRACE: cannot create {} ({e}); running without a trace",
-                PathBuf::from(path).display()
-            );
-            Ok(None)
+        #[cfg(unix)]
+        if let Some(server) = pending {
+            server.start(super::LoopHandle::new(core.shared().clone()))?;
         }
+        #[cfg(not(unix))]
+        drop(pending);
+        Ok(EventLoop::from_core(core))
     }
 }

@@ -67,7 +67,7 @@ pub(crate) trait LoopObserver {
     /// The turn ended after running `batch` ready entries.
     fn iteration_end(&self, _batch: usize) {}
     /// Task `task` is about to run a step.
-    fn step_begin(&self, _task: u32) {}
+    fn step_begin(&self, _task: &Header) {}
     /// The step that began last ended.
     fn step_end(&self, _report: StepReport) {}
     /// A callback is about to run.
@@ -138,7 +138,7 @@ pub(crate) fn run_task_observed(
     // The step may complete the task and give up the loop's reference; this
     // one keeps the header readable until the report is made.
     h.retain();
-    observer.step_begin(h.id);
+    observer.step_begin(h);
     harness::run_task(core, task);
     let outcome = match h.state.outcome() {
         None => StepOutcome::Pending,
@@ -154,4 +154,78 @@ pub(crate) fn run_task_observed(
     });
     // SAFETY: the reference retained above.
     unsafe { Header::release(task) };
+}
+
+/// Two observers as one (the trace recorder and the inspector), each told
+/// every event in turn.
+pub(crate) struct Both(
+    pub(crate) Box<dyn LoopObserver>,
+    pub(crate) Box<dyn LoopObserver>,
+);
+
+impl LoopObserver for Both {
+    fn iteration_begin(&self) {
+        self.0.iteration_begin();
+        self.1.iteration_begin();
+    }
+    fn iteration_end(&self, batch: usize) {
+        self.0.iteration_end(batch);
+        self.1.iteration_end(batch);
+    }
+    fn step_begin(&self, task: &Header) {
+        self.0.step_begin(task);
+        self.1.step_begin(task);
+    }
+    fn step_end(&self, report: StepReport) {
+        self.1.step_end(report.clone());
+        self.0.step_end(report);
+    }
+    fn callback_begin(&self) {
+        self.0.callback_begin();
+        self.1.callback_begin();
+    }
+    fn callback_end(&self) {
+        self.0.callback_end();
+        self.1.callback_end();
+    }
+    fn park_begin(&self) {
+        self.0.park_begin();
+        self.1.park_begin();
+    }
+    fn park_end(&self, why: ParkWake, timeout: Option<Duration>) {
+        self.0.park_end(why, timeout);
+        self.1.park_end(why, timeout);
+    }
+    fn io_poll_begin(&self) {
+        self.0.io_poll_begin();
+        self.1.io_poll_begin();
+    }
+    fn io_poll_end(&self, wakes: usize) {
+        self.0.io_poll_end(wakes);
+        self.1.io_poll_end(wakes);
+    }
+    fn timers_begin(&self) {
+        self.0.timers_begin();
+        self.1.timers_begin();
+    }
+    fn timers_end(&self, fired: usize) {
+        self.0.timers_end(fired);
+        self.1.timers_end(fired);
+    }
+    fn spawned(&self, child: u32) {
+        self.0.spawned(child);
+        self.1.spawned(child);
+    }
+    fn woken(&self, task: u32) {
+        self.0.woken(task);
+        self.1.woken(task);
+    }
+    fn woken_remotely(&self, task: u32) {
+        self.0.woken_remotely(task);
+        self.1.woken_remotely(task);
+    }
+    fn close(&self) {
+        self.0.close();
+        self.1.close();
+    }
 }
