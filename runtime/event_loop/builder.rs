@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use super::core::{LoopConfig, LoopCore};
 use super::EventLoop;
-use crate::debug::{watchers, DebugConfig, DEFAULT_SLOW_POLL_THRESHOLD};
+use crate::debug::{
+    watchers, DebugConfig, DEFAULT_SLOW_POLL_THRESHOLD, DEFAULT_STUCK_TASK_THRESHOLD,
+};
 
 /// Task steps between two IO polls while tasks are always ready (tokio's default).
 const DEFAULT_EVENT_INTERVAL: u32 = 61;
@@ -27,6 +29,7 @@ const DEFAULT_EVENT_INTERVAL: u32 = 61;
 pub struct Builder {
     debug: Option<bool>,
     slow_poll_threshold: Duration,
+    stuck_task_threshold: Duration,
     event_interval: u32,
     start_paused: bool,
     trace: Option<PathBuf>,
@@ -38,6 +41,7 @@ impl Builder {
         Builder {
             debug: None,
             slow_poll_threshold: DEFAULT_SLOW_POLL_THRESHOLD,
+            stuck_task_threshold: DEFAULT_STUCK_TASK_THRESHOLD,
             event_interval: DEFAULT_EVENT_INTERVAL,
             start_paused: false,
             trace: None,
@@ -67,6 +71,25 @@ impl Builder {
     /// ```
     pub fn slow_poll_threshold(mut self, threshold: Duration) -> Builder {
         self.slow_poll_threshold = threshold;
+        self
+    }
+
+    /// In debug mode, a task that has waited this long (default 10 s) with
+    /// no wake and no timer armed to wake it — and that awaits no other task
+    /// — is reported once on stderr, with its spawn site and the chain of
+    /// tasks awaiting it (the stuck-task watchdog). A task waiting on a socket
+    /// counts as stuck too: an idle server wants a larger threshold.
+    ///
+    /// ```
+    /// let lp = corio::EventLoop::builder()
+    ///     .debug(true)
+    ///     .stuck_task_threshold(std::time::Duration::from_secs(30))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(lp);
+    /// ```
+    pub fn stuck_task_threshold(mut self, threshold: Duration) -> Builder {
+        self.stuck_task_threshold = threshold;
         self
     }
 
@@ -189,6 +212,7 @@ impl Builder {
                 debug: DebugConfig {
                     enabled,
                     slow_poll_threshold: self.slow_poll_threshold,
+                    stuck_task_threshold: self.stuck_task_threshold,
                 },
                 start_paused: self.start_paused,
             },

@@ -40,6 +40,7 @@ use super::ready_queue::{ReadyQueue, Runnable};
 use super::shared::{LoopShared, Remote};
 use super::stats::{LoopStats, StatCounters};
 use crate::containment::{contain, drop_contained};
+use crate::debug::watchdog::Watchdog;
 use crate::debug::{self, DebugConfig};
 use crate::io::driver::Driver;
 use crate::task::harness;
@@ -86,6 +87,8 @@ pub(crate) struct LoopCore {
     default_executor: RefCell<Option<crate::executor::ThreadPoolExecutor>>,
     /// Who watches the cycle (the trace recorder), if anyone: see `observer.rs`.
     observer: Option<Box<dyn LoopObserver>>,
+    /// Debug mode's stuck-task watchdog (`debug/watchdog.rs`).
+    watchdog: Option<Watchdog>,
 }
 
 impl LoopCore {
@@ -113,6 +116,10 @@ impl LoopCore {
             stats: StatCounters::default(),
             default_executor: RefCell::new(None),
             observer,
+            watchdog: config
+                .debug
+                .enabled
+                .then(|| Watchdog::new(config.debug.stuck_task_threshold)),
         })
     }
 
@@ -242,6 +249,9 @@ impl LoopCore {
         if let Some(observer) = &self.observer {
             observer.iteration_begin();
         }
+        if let Some(watchdog) = &self.watchdog {
+            watchdog.maybe_check(self);
+        }
         self.drain_injected();
         // 1. Timeout, and 2. poll IO / take in what other threads sent.
         let work_ready = !self.ready.borrow().is_empty() || self.stopping.get();
@@ -302,8 +312,15 @@ impl LoopCore {
 
     /// Blocks in the OS poll until IO, a wake-up from another thread or the
     /// timeout — unless another thread already injected work.
-    fn park(&self, timeout: Option<Duration>) {
+    fn park(&self, mut timeout: Option<Duration>) {
         StatCounters::bump(&self.stats.parks);
+        if let Some(watchdog) = &self.watchdog {
+            // Wake up to look, even with nothing else to wait for (a paused
+            // clock jumps instead of sleeping: leave its timeout alone).
+            if !self.clock.is_paused() {
+                timeout = Some(timeout.map_or(watchdog.interval(), |t| t.min(watchdog.interval())));
+            }
+        }
         match &self.observer {
             None => {
                 self.park_for(timeout);
@@ -489,6 +506,19 @@ impl LoopCore {
             drop(old);
         }
         true
+    }
+
+    /// The tasks whose wakers wait in the timer wheel (by header address):
+    /// a timer will wake them, so the watchdog leaves them alone.
+    pub(crate) fn tasks_timers_will_wake(&self) -> std::collections::HashSet<usize> {
+        self.timers
+            .borrow()
+            .values()
+            .filter_map(|action| match action {
+                TimerAction::Wake(waker) => Some(waker.data() as usize),
+                TimerAction::Callback(_) => None,
+            })
+            .collect()
     }
 
     /// How long the loop may park: until the nearest timer, or forever.

@@ -109,6 +109,10 @@ pub(crate) struct TaskCold {
     pub(crate) poll_time: Duration,
     /// The last task that started awaiting this one (see `call_graph.rs`).
     pub(crate) awaited_by: Option<AwaitedBy>,
+    /// When its last step ended, measured in debug mode only (the watchdog).
+    pub(crate) last_step: Option<std::time::Instant>,
+    /// The watchdog reported the task since its last step.
+    pub(crate) reported_stuck: bool,
 }
 
 impl TaskCold {
