@@ -46,6 +46,14 @@ const EXAMPLES: &[(&str, &str)] = &[
         "gather_wait",
         "wait (ALL / FIRST_EXCEPTION / FIRST_COMPLETED), gather, done callbacks",
     ),
+    (
+        "see_the_loop",
+        "the loop drawn: a trace of a sleep, a socket and a gather as an ASCII timeline; LoopStats",
+    ),
+    (
+        "corio_ps",
+        "the live task list of a running loop, asyncio's `ps`, over CORIO_INSPECT's socket",
+    ),
     ("task_group", "structured concurrency: TaskGroup"),
     (
         "race_and_lock",

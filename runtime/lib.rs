@@ -43,6 +43,7 @@
 //! | `loop.call_soon_threadsafe(f)`   | [`LoopHandle::call_soon_threadsafe`]   |
 //! | `asyncio.current_task()`         | [`current_task`]                       |
 //! | `asyncio.all_tasks()`            | [`all_tasks`]                          |
+//! | `asyncio.capture_call_graph()`   | [`call_graph`]                         |
 //! | `loop.run_until_complete(f)`     | [`EventLoop::block_on`]                |
 //! | `loop.run_forever()`, `stop()`   | [`EventLoop::run_forever`], [`EventLoop::stop`] |
 
@@ -75,7 +76,7 @@ pub use event_loop::{run, EventLoop, LoopClosed, LoopHandle, LoopStats, RemoteTa
 pub use executor::{run_in_executor, to_thread};
 pub use streams::{open_connection, open_unix_connection, start_server, start_unix_server};
 pub use task::{
-    all_tasks, current_task, dump_tasks, spawn, yield_now, DoneCallbackId, Task, TaskError, TaskId,
-    TaskRef, TaskState,
+    all_tasks, call_graph, current_task, dump_tasks, spawn, yield_now, CallGraph, CallNode,
+    DoneCallbackId, Task, TaskError, TaskId, TaskRef, TaskState,
 };
 pub use time::{call_at, call_later, wait_for, TimerHandle};

@@ -49,7 +49,7 @@ pub fn as_completed<T: 'static, I: TaskInput<T>>(
         remaining: tasks.len(),
         tasks,
         ready: VecDeque::new(),
-        queue: CompletionQueue::new(),
+        queue: CompletionQueue::new("as_completed"),
         timer: timeout.map(sleep),
         watching: false,
         timed_out: false,

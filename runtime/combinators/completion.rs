@@ -18,10 +18,11 @@ use crate::task::harness;
 use crate::task::header::Header;
 
 /// See the module docs.
-#[derive(Default)]
 pub(crate) struct CompletionQueue {
     done: RefCell<Vec<usize>>,
     waker: RefCell<Option<Waker>>,
+    /// The combinator's name, shown in the await graph.
+    kind: &'static str,
 }
 
 impl CompletionSink for CompletionQueue {
@@ -32,11 +33,20 @@ impl CompletionSink for CompletionQueue {
             waker.wake();
         }
     }
+
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
 }
 
 impl CompletionQueue {
-    pub(crate) fn new() -> Rc<CompletionQueue> {
-        Rc::default()
+    /// A queue for the combinator named `kind` (`gather`, `wait`, ...).
+    pub(crate) fn new(kind: &'static str) -> Rc<CompletionQueue> {
+        Rc::new(CompletionQueue {
+            done: RefCell::default(),
+            waker: RefCell::default(),
+            kind,
+        })
     }
 
     /// Listens to `task` under `tag`; a task already done is queued at once.

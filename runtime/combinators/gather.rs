@@ -119,7 +119,7 @@ impl<T> GatherCore<T> {
             tasks,
             indices,
             remaining: n,
-            queue: CompletionQueue::new(),
+            queue: CompletionQueue::new("gather"),
             watching: false,
             finished: false,
         }

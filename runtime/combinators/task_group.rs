@@ -266,6 +266,10 @@ impl CompletionSink for ChildListener {
             w.wake();
         }
     }
+
+    fn kind(&self) -> &'static str {
+        "task_group"
+    }
 }
 
 impl TaskGroup {

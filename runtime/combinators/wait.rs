@@ -79,7 +79,7 @@ pub fn wait<T: 'static, I: TaskInput<T>>(
         return_when,
         failed,
         timer: timeout.map(sleep),
-        queue: CompletionQueue::new(),
+        queue: CompletionQueue::new("wait"),
         watching: false,
     }
 }

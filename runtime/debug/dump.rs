@@ -1,4 +1,5 @@
-//! The task table printed by `dump_tasks()` / `EventLoop::dump()`.
+//! The task table printed by `dump_tasks()` / `EventLoop::dump()`, followed
+//! by the await graph (`task/call_graph.rs`) drawn as a tree.
 //!
 //! It reads task headers and never polls, wakes or waits: if the registry is
 //! borrowed (a dump from inside a registry operation, which user code cannot
@@ -59,6 +60,11 @@ pub(crate) fn render(core: &LoopCore) -> String {
             "poll time: {NOT_MEASURED} (debug mode off; turn it on with \
              EventLoop::builder().debug(true) or CORIO_DEBUG=1)"
         );
+    }
+    drop(tasks);
+    let graph = crate::task::call_graph::of_core(core);
+    if !graph.roots.is_empty() || !graph.deadlocks.is_empty() {
+        let _ = write!(out, "await graph (who awaits whom):\n{graph}");
     }
     out
 }

@@ -12,6 +12,7 @@ use std::cell::Cell;
 use std::ptr::{self, NonNull};
 
 use super::core::LoopCore;
+use crate::task::cold::AwaitedBy;
 use crate::task::header::Header;
 
 thread_local! {
@@ -90,4 +91,14 @@ impl Drop for CurrentTaskGuard {
 /// The task being polled on this thread, if any.
 pub(crate) fn current_task() -> Option<NonNull<Header>> {
     NonNull::new(CURRENT_TASK.with(Cell::get).cast_mut())
+}
+
+/// The current task as the awaiter of another, `via` an await or a
+/// combinator: what the await graph records (see `task/call_graph.rs`).
+pub(crate) fn awaiting_task(via: &'static str) -> Option<AwaitedBy> {
+    current_task().map(|t| AwaitedBy {
+        // SAFETY: the current task is being polled, so it is alive.
+        task: unsafe { t.as_ref() }.id,
+        via,
+    })
 }

@@ -35,10 +35,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::callback::ScheduledCallback;
+use super::observer::{self, LoopObserver, ParkWake};
 use super::ready_queue::{ReadyQueue, Runnable};
 use super::shared::{LoopShared, Remote};
 use super::stats::{LoopStats, StatCounters};
 use crate::containment::{contain, drop_contained};
+use crate::debug::watchdog::Watchdog;
 use crate::debug::{self, DebugConfig};
 use crate::io::driver::Driver;
 use crate::task::harness;
@@ -83,10 +85,17 @@ pub(crate) struct LoopCore {
     stats: StatCounters,
     /// The pool of `run_in_executor(None, ..)` and `to_thread`, made on first use.
     default_executor: RefCell<Option<crate::executor::ThreadPoolExecutor>>,
+    /// Who watches the cycle (the trace recorder), if anyone: see `observer.rs`.
+    observer: Option<Box<dyn LoopObserver>>,
+    /// Debug mode's stuck-task watchdog (`debug/watchdog.rs`).
+    watchdog: Option<Watchdog>,
 }
 
 impl LoopCore {
-    pub(crate) fn new(config: LoopConfig) -> io::Result<LoopCore> {
+    pub(crate) fn new(
+        config: LoopConfig,
+        observer: Option<Box<dyn LoopObserver>>,
+    ) -> io::Result<LoopCore> {
         let (driver, unparker) = Driver::new()?;
         let clock = Clock::new(config.start_paused);
         Ok(LoopCore {
@@ -106,6 +115,11 @@ impl LoopCore {
             config,
             stats: StatCounters::default(),
             default_executor: RefCell::new(None),
+            observer,
+            watchdog: config
+                .debug
+                .enabled
+                .then(|| Watchdog::new(config.debug.stuck_task_threshold)),
         })
     }
 
@@ -159,6 +173,9 @@ impl LoopCore {
         }
         self.registry.borrow_mut().insert(task);
         self.ready.borrow_mut().push_task(task);
+        if let Some(observer) = &self.observer {
+            observer.spawned(id);
+        }
         task
     }
 
@@ -169,6 +186,9 @@ impl LoopCore {
         let h = unsafe { task.as_ref() };
         if h.state.transition_to_scheduled() == crate::task::state::ScheduleDecision::Push {
             self.ready.borrow_mut().push_task(task);
+            if let Some(observer) = &self.observer {
+                observer.woken(h.id);
+            }
         }
     }
 
@@ -226,6 +246,12 @@ impl LoopCore {
     /// One turn of the cycle. See the module docs.
     pub(crate) fn run_once(&self) {
         StatCounters::bump(&self.stats.iterations);
+        if let Some(observer) = &self.observer {
+            observer.iteration_begin();
+        }
+        if let Some(watchdog) = &self.watchdog {
+            watchdog.maybe_check(self);
+        }
         self.drain_injected();
         // 1. Timeout, and 2. poll IO / take in what other threads sent.
         let work_ready = !self.ready.borrow().is_empty() || self.stopping.get();
@@ -255,6 +281,9 @@ impl LoopCore {
             }
         }
         self.ready.borrow_mut().shrink_if_drained();
+        if let Some(observer) = &self.observer {
+            observer.iteration_end(batch);
+        }
     }
 
     #[inline]
@@ -262,11 +291,20 @@ impl LoopCore {
         match next {
             Runnable::Task(task) => {
                 StatCounters::bump(&self.stats.tasks_polled);
-                harness::run_task(self, task);
+                match &self.observer {
+                    None => harness::run_task(self, task),
+                    Some(watcher) => observer::run_task_observed(self, &**watcher, task),
+                }
             }
             Runnable::Callback(callback) => {
+                if let Some(observer) = &self.observer {
+                    observer.callback_begin();
+                }
                 if callback.run() {
                     StatCounters::bump(&self.stats.callbacks_run);
+                }
+                if let Some(observer) = &self.observer {
+                    observer.callback_end();
                 }
             }
         }
@@ -274,32 +312,59 @@ impl LoopCore {
 
     /// Blocks in the OS poll until IO, a wake-up from another thread or the
     /// timeout — unless another thread already injected work.
-    fn park(&self, timeout: Option<Duration>) {
+    fn park(&self, mut timeout: Option<Duration>) {
         StatCounters::bump(&self.stats.parks);
+        if let Some(watchdog) = &self.watchdog {
+            // Wake up to look, even with nothing else to wait for (a paused
+            // clock jumps instead of sleeping: leave its timeout alone).
+            if !self.clock.is_paused() {
+                timeout = Some(timeout.map_or(watchdog.interval(), |t| t.min(watchdog.interval())));
+            }
+        }
+        match &self.observer {
+            None => {
+                self.park_for(timeout);
+            }
+            Some(observer) => {
+                observer.park_begin();
+                let why = self.park_for(timeout);
+                observer.park_end(why, timeout);
+            }
+        }
+    }
+
+    /// [`park`](Self::park)'s work; says what ended it.
+    fn park_for(&self, timeout: Option<Duration>) -> ParkWake {
         if let Some(timeout) = timeout {
             if self.clock.is_paused() {
                 // Paused time: look at IO without waiting; if nothing became
                 // ready, jump to the next deadline instead of sleeping (as
                 // tokio's paused time does).
+                let mut io = 0;
                 if self.driver.borrow().has_io_sources() {
-                    self.os_poll(Some(Duration::ZERO));
+                    io = self.os_poll(Some(Duration::ZERO));
                 }
+                let thread = self.shared.has_injected();
                 self.drain_injected();
                 if self.ready.borrow().is_empty() {
                     self.clock.advance(timeout);
                 }
-                return;
+                return ParkWake::after(io, thread, true, Some(timeout));
             }
         }
         let park = self.shared.park_state();
-        if park.begin_park() {
-            self.os_poll(timeout);
+        let mut io = 0;
+        let parked = park.begin_park();
+        if parked {
+            io = self.os_poll(timeout);
             park.end_park();
         } else if self.driver.borrow().has_io_sources() {
-            self.os_poll(Some(Duration::ZERO));
+            io = self.os_poll(Some(Duration::ZERO));
         }
         self.ticks.set(0);
+        let thread = self.shared.has_injected();
         self.drain_injected();
+        ParkWake::after(io, thread, parked, timeout)
     }
 
     /// The mid-batch fairness check: IO without blocking, and the injection queue.
@@ -311,7 +376,11 @@ impl LoopCore {
         self.drain_injected();
     }
 
-    fn os_poll(&self, timeout: Option<Duration>) {
+    /// Polls the OS and wakes the tasks whose sockets are ready; returns how many.
+    fn os_poll(&self, timeout: Option<Duration>) -> usize {
+        if let Some(observer) = &self.observer {
+            observer.io_poll_begin();
+        }
         let wake = self.driver.borrow_mut().poll(timeout);
         let mut wake = match wake {
             Ok(wake) => wake,
@@ -321,10 +390,15 @@ impl LoopCore {
         };
         // Woken after the driver's borrow ended: a waker may be anyone's
         // (user code, so contained).
+        let woken = wake.len();
         for waker in wake.drain(..) {
             contain("waking a socket's waiter", || waker.wake());
         }
         self.driver.borrow_mut().recycle(wake);
+        if let Some(observer) = &self.observer {
+            observer.io_poll_end(woken);
+        }
+        woken
     }
 
     /// The socket table of this loop.
@@ -368,6 +442,9 @@ impl LoopCore {
                     // SAFETY: the entry owns a reference to the task.
                     let h = unsafe { task.as_ref() };
                     h.clear_injected();
+                    if let Some(observer) = &self.observer {
+                        observer.woken_remotely(h.id);
+                    }
                     self.schedule_task(task);
                     // SAFETY: give up the entry's reference (a queued task is
                     // covered by the loop's own reference).
@@ -431,6 +508,19 @@ impl LoopCore {
         true
     }
 
+    /// The tasks whose wakers wait in the timer wheel (by header address):
+    /// a timer will wake them, so the watchdog leaves them alone.
+    pub(crate) fn tasks_timers_will_wake(&self) -> std::collections::HashSet<usize> {
+        self.timers
+            .borrow()
+            .values()
+            .filter_map(|action| match action {
+                TimerAction::Wake(waker) => Some(waker.data() as usize),
+                TimerAction::Callback(_) => None,
+            })
+            .collect()
+    }
+
     /// How long the loop may park: until the nearest timer, or forever.
     fn timer_timeout(&self) -> Option<Duration> {
         let tick = self.timers.borrow().next_expiration_tick()?;
@@ -445,9 +535,13 @@ impl LoopCore {
         if self.timers.borrow().len() == 0 {
             return;
         }
+        if let Some(observer) = &self.observer {
+            observer.timers_begin();
+        }
         let now = self.clock.now_ns();
         let mut fired = self.fired.take();
         self.timers.borrow_mut().advance(now, &mut fired);
+        let count = fired.len();
         for timer in fired.drain(..) {
             match timer.value {
                 TimerAction::Wake(waker) => {
@@ -457,6 +551,9 @@ impl LoopCore {
             }
         }
         self.fired.replace(fired);
+        if let Some(observer) = &self.observer {
+            observer.timers_end(count);
+        }
     }
 
     // ----- the default executor -----
@@ -519,6 +616,9 @@ impl LoopCore {
         let pool = self.default_executor.borrow_mut().take();
         if let Some(pool) = pool {
             pool.shutdown(true, false);
+        }
+        if let Some(observer) = &self.observer {
+            observer.close();
         }
     }
 

@@ -64,6 +64,8 @@
 //!   (`shared::LoopShared`).
 //! * `context` is how `spawn` and wakers find the running loop.
 //! * `park` is the handshake that lets another thread wake a parked loop.
+//! * `observer` is the seam through which the cycle reports to a watcher
+//!   (the trace recorder of `debug/trace.rs`).
 //!
 //! `ARCHITECTURE.md` at the repository's root walks a task, a timer, a socket
 //! event and a cross-thread wake through these files.
@@ -75,6 +77,7 @@ pub(crate) mod callback;
 pub(crate) mod context;
 pub(crate) mod core;
 pub(crate) mod handle;
+pub(crate) mod observer;
 pub(crate) mod park;
 pub(crate) mod ready_queue;
 pub(crate) mod shared;

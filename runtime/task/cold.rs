@@ -36,6 +36,17 @@ pub(crate) type DoneCallback = (u64, Box<dyn FnOnce(&TaskRef)>);
 /// output is dropped, so it may look at the output (`TaskGroup` does).
 pub(crate) trait CompletionSink {
     fn completed(&self, tag: usize, task: NonNull<Header>);
+    /// How the listener's owner awaits the task, for the await graph
+    /// (`gather`, `wait`, `as_completed`, `task_group`).
+    fn kind(&self) -> &'static str;
+}
+
+/// Who awaits a task, for `call_graph`: the awaiting task's id (on the same
+/// loop) and how it awaits (`await`, `gather`, `wait`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AwaitedBy {
+    pub(crate) task: u32,
+    pub(crate) via: &'static str,
 }
 
 /// A sink and the tag it gave this task.
@@ -96,6 +107,12 @@ pub(crate) struct TaskCold {
     pub(crate) panic_payload: Option<Box<dyn Any + Send>>,
     /// Time spent inside `poll`, measured in debug mode only.
     pub(crate) poll_time: Duration,
+    /// The last task that started awaiting this one (see `call_graph.rs`).
+    pub(crate) awaited_by: Option<AwaitedBy>,
+    /// When its last step ended, measured in debug mode only (the watchdog).
+    pub(crate) last_step: Option<std::time::Instant>,
+    /// The watchdog reported the task since its last step.
+    pub(crate) reported_stuck: bool,
 }
 
 impl TaskCold {

@@ -168,7 +168,11 @@ pub(crate) fn add_listener(task: NonNull<Header>, sink: Rc<dyn CompletionSink>, 
     if h.state.is(COMPLETE) {
         sink.completed(tag, task);
     } else {
-        h.with_cold(|c| c.listeners.push((sink, tag)));
+        let awaiter = context::awaiting_task(sink.kind());
+        h.with_cold(|c| {
+            c.listeners.push((sink, tag));
+            c.awaited_by = awaiter.or(c.awaited_by);
+        });
     }
 }
 
@@ -177,7 +181,14 @@ pub(crate) fn add_listener(task: NonNull<Header>, sink: Rc<dyn CompletionSink>, 
 pub(crate) fn remove_listener(task: NonNull<Header>, sink: &Rc<dyn CompletionSink>) {
     // SAFETY: the caller holds a reference.
     let h = unsafe { task.as_ref() };
-    let removed = h.peek_cold(|c| c.listeners.remove_sink(sink));
+    let removed = h.peek_cold(|c| {
+        let removed = c.listeners.remove_sink(sink);
+        if !removed.is_empty() {
+            // The combinator no longer awaits the task.
+            c.awaited_by = None;
+        }
+        removed
+    });
     drop(removed);
 }
 

@@ -246,7 +246,11 @@ impl<T> Future for Task<T> {
                 // Cloned outside the cold part's take/put window: a foreign
                 // waker's clone is user code.
                 let waker = cx.waker().clone();
-                let stale = h.with_cold(|c| c.join_waker.replace(waker));
+                let awaiter = context::awaiting_task("await");
+                let stale = h.with_cold(|c| {
+                    c.awaited_by = awaiter.or(c.awaited_by);
+                    c.join_waker.replace(waker)
+                });
                 drop(stale);
             }
             return Poll::Pending;

@@ -14,6 +14,7 @@
 //!    and schedules the done-callbacks.
 //! 5. The last reference (loop, handle, wakers, `TaskRef`s) frees the memory.
 
+pub(crate) mod call_graph;
 pub(crate) mod cold;
 pub(crate) mod error;
 pub(crate) mod harness;
@@ -32,6 +33,7 @@ use std::future::Future;
 use std::panic::Location;
 use std::ptr::NonNull;
 
+pub use call_graph::{call_graph, CallGraph, CallNode};
 pub use error::TaskError;
 pub use introspect::{all_tasks, current_task, dump_tasks};
 pub use join::Task;

@@ -128,6 +128,11 @@ impl TaskRef {
         unsafe { TaskRef::from_raw(raw) }
     }
 
+    /// Who awaits this task, when known (for `call_graph`).
+    pub(crate) fn awaited_by(&self) -> Option<super::cold::AwaitedBy> {
+        self.header().peek_cold(|c| c.awaited_by).flatten()
+    }
+
     fn header(&self) -> &Header {
         // SAFETY: a TaskRef owns a reference, so the header is alive.
         unsafe { self.raw.as_ref() }

@@ -185,6 +185,14 @@ impl<T> TimerWheel<T> {
         Some(entry.value)
     }
 
+    /// Every registered timer's value, in no particular order (the stuck-task
+    /// watchdog looks for the tasks timers will wake).
+    pub(crate) fn values(&self) -> impl Iterator<Item = &T> {
+        self.lists
+            .iter()
+            .flat_map(|list| list.iter().map(|entry| &entry.value))
+    }
+
     /// Removes every timer and returns their values (the loop drops them one
     /// by one at close, each destructor contained).
     pub(crate) fn take_all(&mut self) -> Vec<T> {

@@ -1,0 +1,381 @@
+//! Trace Event Format JSON: how the recorder's events reach the file.
+//!
+//! The format is Chrome's (the one Perfetto and `chrome://tracing` open): a
+//! JSON array of objects, each with `ph` (the kind), `ts` (microseconds),
+//! `pid`, `tid` (the track) and `name`. corio writes times with three
+//! decimals, that is in whole nanoseconds, so slices recorded in order nest
+//! exactly.
+//!
+//! Every loop of a process that traces into the same path shares one
+//! [`TraceFile`], each loop on its own track (`tid`), so a program with
+//! several loops (or several `corio::run` calls) gives one timeline. The file
+//! is valid JSON after every write: the closing `]` is written each time and
+//! overwritten by the next batch, so a program that crashes still leaves a
+//! trace that opens.
+
+use std::fs::File;
+use std::io::{self, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use super::trace::{Event, FlowKind, Slice};
+use crate::event_loop::observer::{ParkWake, StepOutcome};
+
+/// The end of the file after every write; overwritten by the next one.
+const TAIL: &str = "\n]\n";
+
+/// Nanoseconds since the first traced event of the process: one time base for
+/// every loop (and thread) writing into a trace.
+pub(crate) fn now_ns() -> u64 {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    let epoch = *EPOCH.get_or_init(Instant::now);
+    u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// A trace file shared by the loops that write into it. The formatting and
+/// the writing happen on its own thread (`corio-trace-<n>`): a loop hands
+/// over a full buffer and goes on running, so what tracing costs the loop is
+/// the recording, not the JSON.
+pub(crate) struct TraceFile {
+    path: PathBuf,
+    jobs: Mutex<mpsc::Sender<Job>>,
+    /// Tracks handed out so far.
+    tracks: AtomicU64,
+}
+
+/// Work for a file's writer thread.
+enum Job {
+    /// Bytes written as they are (a track's metadata).
+    Chunk(Vec<u8>),
+    /// A loop's buffer, formatted on `track`.
+    Events { track: u64, events: Vec<Event> },
+    /// Answered once everything sent before it is in the file.
+    Sync(mpsc::Sender<()>),
+}
+
+/// The file for `path`: the one already open in this process, or a new one
+/// (truncating what a previous run left there) with its writer thread.
+pub(crate) fn open(path: &Path) -> io::Result<Arc<TraceFile>> {
+    static OPEN: Mutex<Vec<Arc<TraceFile>>> = Mutex::new(Vec::new());
+    let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(found) = open.iter().find(|f| f.path == path) {
+        return Ok(found.clone());
+    }
+    let file = File::create(path)?;
+    let (jobs, inbox) = mpsc::channel();
+    let shown = path.to_path_buf();
+    std::thread::Builder::new()
+        .name(format!("corio-trace-{}", open.len() + 1))
+        .spawn(move || write_jobs(&shown, file, &inbox))?;
+    let trace = Arc::new(TraceFile {
+        path: path.to_path_buf(),
+        jobs: Mutex::new(jobs),
+        tracks: AtomicU64::new(0),
+    });
+    open.push(trace.clone());
+    Ok(trace)
+}
+
+impl TraceFile {
+    /// A new track (a `tid`), named after the calling thread.
+    pub(crate) fn new_track(&self) -> u64 {
+        let track = self.tracks.fetch_add(1, Ordering::Relaxed) + 1;
+        let thread = std::thread::current();
+        let mut out = String::new();
+        let _ = std::fmt::Write::write_fmt(&mut out, format_args!(
+            "{{\"ph\":\"M\",\"name\":\"process_name\",\"ts\":0,\"pid\":{},\"tid\":{track},\"args\":{{\"name\":\"corio\"}}}},\n\
+             {{\"ph\":\"M\",\"name\":\"thread_name\",\"ts\":0,\"pid\":{},\"tid\":{track},\"args\":{{\"name\":",
+            std::process::id(),
+            std::process::id(),
+        ));
+        let mut out = out.into_bytes();
+        push_string(
+            &mut out,
+            &format!(
+                "corio loop {track} ({})",
+                thread.name().unwrap_or("unnamed thread")
+            ),
+        );
+        out.extend_from_slice(b"}}");
+        self.send(Job::Chunk(out));
+        track
+    }
+
+    /// Hands `events` of `track` to the writer thread.
+    pub(crate) fn append(&self, track: u64, events: Vec<Event>) {
+        if !events.is_empty() {
+            self.send(Job::Events { track, events });
+        }
+    }
+
+    /// Waits until everything handed over so far is in the file.
+    pub(crate) fn sync(&self) {
+        let (done, wait) = mpsc::channel();
+        self.send(Job::Sync(done));
+        // An error means the writer thread is gone: nothing left to wait for.
+        let _ = wait.recv();
+    }
+
+    fn send(&self, job: Job) {
+        let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        // A send fails only if the writer thread ended (it reported why).
+        let _ = jobs.send(job);
+    }
+}
+
+/// The writer thread of one file: formats and writes until every sender is gone.
+fn write_jobs(path: &Path, mut file: File, inbox: &mpsc::Receiver<Job>) {
+    let mut started = false;
+    let pid = u64::from(std::process::id());
+    while let Ok(job) = inbox.recv() {
+        let chunk = match job {
+            Job::Chunk(bytes) => bytes,
+            Job::Events { track, events } => render_all(&events, pid, track),
+            Job::Sync(done) => {
+                let _ = done.send(());
+                continue;
+            }
+        };
+        if let Err(e) = write_chunk(&mut file, started, &chunk) {
+            eprintln!(
+                "corio: could not write the trace to {} ({e}); tracing stops",
+                path.display()
+            );
+            // Dropping the inbox makes every later send fail quietly.
+            return;
+        }
+        started = true;
+    }
+}
+
+/// Appends `chunk` to the array in `file`, leaving the file valid JSON.
+fn write_chunk(file: &mut File, started: bool, chunk: &[u8]) -> io::Result<()> {
+    if started {
+        file.seek(SeekFrom::End(-(TAIL.len() as i64)))?;
+        file.write_all(b",\n")?;
+    } else {
+        file.write_all(b"[\n")?;
+    }
+    file.write_all(chunk)?;
+    file.write_all(TAIL.as_bytes())?;
+    file.flush()
+}
+
+/// `events` of `track` as JSON objects separated by commas.
+fn render_all(events: &[Event], pid: u64, track: u64) -> Vec<u8> {
+    // The `pid` and `tid` fields are the same for every event of a track.
+    let mut ids = b",\"pid\":".to_vec();
+    push_u64(&mut ids, pid);
+    ids.extend_from_slice(b",\"tid\":");
+    push_u64(&mut ids, track);
+    let mut out = Vec::with_capacity(events.len() * 160);
+    for (i, event) in events.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b",\n");
+        }
+        render(&mut out, event, &ids);
+    }
+    out
+}
+
+/// One event as a JSON object (two for a flow: its start and its end).
+/// `ids` is the `,"pid":..,"tid":..` part. Numbers are formatted by hand
+/// (`push_u64`): a trace holds millions of them, and `write!` would cost
+/// several times the step it describes.
+fn render(out: &mut Vec<u8>, event: &Event, ids: &[u8]) {
+    match event {
+        Event::Slice { start, end, what } => {
+            let (cat, name) = slice_names(what);
+            out.extend_from_slice(b"{\"ph\":\"X\",\"cat\":\"");
+            out.extend_from_slice(cat.as_bytes());
+            out.extend_from_slice(b"\",\"name\":");
+            match what {
+                Slice::Step(report) => match &report.name {
+                    Some(name) => push_string(out, name),
+                    None => {
+                        out.extend_from_slice(b"\"Task-");
+                        push_u64(out, u64::from(report.task));
+                        out.push(b'"');
+                    }
+                },
+                _ => push_string(out, name),
+            }
+            out.extend_from_slice(b",\"ts\":");
+            push_micros(out, *start);
+            out.extend_from_slice(b",\"dur\":");
+            push_micros(out, end.saturating_sub(*start));
+            out.extend_from_slice(ids);
+            out.extend_from_slice(b",\"args\":{");
+            slice_args(out, what, end.saturating_sub(*start));
+            out.extend_from_slice(b"}}");
+        }
+        Event::Flow { id, kind, from, to } => {
+            let name = match kind {
+                FlowKind::Spawn => "spawn",
+                FlowKind::Wake => "wake",
+                FlowKind::RemoteWake => "wake from another thread",
+            };
+            for (ph, ts) in [("s", *from), ("f", *to)] {
+                out.extend_from_slice(b"{\"ph\":\"");
+                out.extend_from_slice(ph.as_bytes());
+                out.extend_from_slice(if ph == "f" { "\",\"bp\":\"e" } else { "" }.as_bytes());
+                out.extend_from_slice(b"\",\"cat\":\"flow\",\"name\":\"");
+                out.extend_from_slice(name.as_bytes());
+                out.extend_from_slice(b"\",\"id\":");
+                push_u64(out, *id);
+                out.extend_from_slice(b",\"ts\":");
+                push_micros(out, ts);
+                out.extend_from_slice(ids);
+                out.extend_from_slice(if ph == "s" { "},\n" } else { "}" }.as_bytes());
+            }
+        }
+    }
+}
+
+fn slice_names(what: &Slice) -> (&'static str, &'static str) {
+    match what {
+        Slice::Iteration { .. } => ("loop", "iteration"),
+        Slice::Step(_) => ("step", ""),
+        Slice::Callback => ("callback", "callback"),
+        Slice::Park { .. } => ("park", "park"),
+        Slice::IoPoll { .. } => ("io", "io poll"),
+        Slice::Timers { .. } => ("timer", "timers fired"),
+    }
+}
+
+fn slice_args(out: &mut Vec<u8>, what: &Slice, dur_ns: u64) {
+    match what {
+        Slice::Iteration { batch } => {
+            out.extend_from_slice(b"\"batch\":");
+            push_u64(out, *batch as u64);
+        }
+        Slice::Step(report) => {
+            let outcome = match report.outcome {
+                StepOutcome::Pending => "pending",
+                StepOutcome::Ready => "ready",
+                StepOutcome::Cancelled => "cancelled",
+                StepOutcome::Panicked => "panicked",
+            };
+            out.extend_from_slice(b"\"task\":");
+            push_u64(out, u64::from(report.task));
+            out.extend_from_slice(b",\"poll\":");
+            push_u64(out, u64::from(report.poll));
+            out.extend_from_slice(b",\"outcome\":\"");
+            out.extend_from_slice(outcome.as_bytes());
+            out.push(b'"');
+        }
+        Slice::Callback => {}
+        Slice::Park { timeout, why } => {
+            out.extend_from_slice(b"\"timeout_us\":");
+            match timeout {
+                Some(t) => push_micros(out, duration_ns(*t)),
+                None => out.extend_from_slice(b"null"),
+            }
+            out.extend_from_slice(b",\"slept_us\":");
+            push_micros(out, dur_ns);
+            out.extend_from_slice(b",\"woken_by\":\"");
+            out.extend_from_slice(
+                match why {
+                    ParkWake::Io => "io",
+                    ParkWake::Thread => "another thread",
+                    ParkWake::Timer => "timer",
+                    ParkWake::NotParked => "not parked (work arrived)",
+                }
+                .as_bytes(),
+            );
+            out.push(b'"');
+        }
+        Slice::IoPoll { wakes } => {
+            out.extend_from_slice(b"\"wakes\":");
+            push_u64(out, *wakes as u64);
+        }
+        Slice::Timers { fired } => {
+            out.extend_from_slice(b"\"fired\":");
+            push_u64(out, *fired as u64);
+        }
+    }
+}
+
+fn duration_ns(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Nanoseconds as microseconds with three decimals (exact).
+fn push_micros(out: &mut Vec<u8>, ns: u64) {
+    push_u64(out, ns / 1000);
+    let frac = (ns % 1000) as u16;
+    let decimals = [
+        b'.',
+        b'0' + (frac / 100) as u8,
+        b'0' + (frac / 10 % 10) as u8,
+        b'0' + (frac % 10) as u8,
+    ];
+    out.extend_from_slice(&decimals);
+}
+
+/// `n` in decimal.
+fn push_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// `s` as a JSON string literal.
+fn push_string(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    for c in s.chars() {
+        match c {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            c if (c as u32) < 0x20 => {
+                let hex = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(hex[(c as usize) >> 4]);
+                out.push(hex[(c as usize) & 15]);
+            }
+            c => {
+                let mut utf8 = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            }
+        }
+    }
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{push_micros, push_string, push_u64};
+
+    #[test]
+    fn strings_are_escaped_for_json() {
+        let mut out = Vec::new();
+        push_string(&mut out, "a\"b\\c\nd\u{1}");
+        assert_eq!(out, br#""a\"b\\c\nd\u0001""#);
+    }
+
+    #[test]
+    fn micros_keep_every_nanosecond() {
+        let mut out = Vec::new();
+        push_micros(&mut out, 1_234_005);
+        assert_eq!(out, b"1234.005");
+        out.clear();
+        push_micros(&mut out, 7);
+        assert_eq!(out, b"0.007");
+        out.clear();
+        push_u64(&mut out, u64::MAX);
+        assert_eq!(out, u64::MAX.to_string().into_bytes());
+    }
+}

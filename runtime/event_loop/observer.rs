@@ -1,0 +1,231 @@
+//! The loop's observer seam: what the run-once cycle tells a watcher.
+//!
+//! The core (`core.rs`) reports each turn, each task step, each callback,
+//! each park and each wake to an optional [`LoopObserver`]. The trace
+//! recorder (`debug/trace.rs`) is one; the core knows only this trait, so a
+//! new watcher does not make the core import it (the design: the core owns the
+//! services it drives through a small seam of its own).
+//!
+//! With no observer the core pays one predictable branch (`Option::is_some`)
+//! per step, wake and park; with one, a virtual call per event. Observers run
+//! no user code and never call back into the loop: the core may call them
+//! while it holds its own state borrowed.
+
+use std::ptr::NonNull;
+use std::time::Duration;
+
+use super::core::LoopCore;
+use crate::task::harness;
+use crate::task::header::Header;
+use crate::task::state::{Outcome, COMPLETE};
+
+/// How a task step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StepOutcome {
+    /// The future returned `Poll::Pending`: it waits for a wake.
+    Pending,
+    /// The future returned its output.
+    Ready,
+    /// The step dropped the future because the task was cancelled.
+    Cancelled,
+    /// The future (or its destructor) panicked.
+    Panicked,
+}
+
+/// One finished task step, as the observer is told it.
+#[derive(Debug, Clone)]
+pub(crate) struct StepReport {
+    pub(crate) task: u32,
+    /// The name given to the task, if any (`Task-<id>` otherwise).
+    pub(crate) name: Option<String>,
+    /// How many times the future has been polled, this step included.
+    pub(crate) poll: u32,
+    pub(crate) outcome: StepOutcome,
+}
+
+/// What a park returned for, as far as the loop can tell afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ParkWake {
+    /// Sockets became ready.
+    Io,
+    /// Another thread injected a wake or a callback.
+    Thread,
+    /// The timeout asked for ran out (the nearest timer).
+    Timer,
+    /// The loop did not sleep: work arrived before it could park.
+    NotParked,
+}
+
+/// A watcher of the run-once cycle. Every method has a default that ignores
+/// the event, so an observer implements only what it draws.
+///
+/// Begin/end pairs nest: an iteration encloses its park, its timers and its
+/// steps; a park encloses its IO poll.
+pub(crate) trait LoopObserver {
+    /// A turn of the cycle begins.
+    fn iteration_begin(&self) {}
+    /// The turn ended after running `batch` ready entries.
+    fn iteration_end(&self, _batch: usize) {}
+    /// Task `task` is about to run a step.
+    fn step_begin(&self, _task: &Header) {}
+    /// The step that began last ended.
+    fn step_end(&self, _report: StepReport) {}
+    /// A callback is about to run.
+    fn callback_begin(&self) {}
+    /// The callback ended.
+    fn callback_end(&self) {}
+    /// The loop is about to block.
+    fn park_begin(&self) {}
+    /// The park, asked to last at most `timeout` (`None`: no bound), ended for `why`.
+    fn park_end(&self, _why: ParkWake, _timeout: Option<Duration>) {}
+    /// The OS poll is about to run (inside a park, or mid-batch for fairness).
+    fn io_poll_begin(&self) {}
+    /// The OS poll returned `wakes` socket waiters to wake.
+    fn io_poll_end(&self, _wakes: usize) {}
+    /// Expired timers are about to be collected.
+    fn timers_begin(&self) {}
+    /// `fired` timers fired.
+    fn timers_end(&self, _fired: usize) {}
+    /// Task `child` was spawned (by the current step, if any).
+    fn spawned(&self, _child: u32) {}
+    /// Task `task` was queued by a wake on the loop's thread.
+    fn woken(&self, _task: u32) {}
+    /// Task `task` was queued by a wake another thread sent.
+    fn woken_remotely(&self, _task: u32) {}
+    /// The loop closed: write out whatever is buffered.
+    fn close(&self) {}
+}
+
+impl ParkWake {
+    /// Tells what ended a park from what the loop found afterwards: `io`
+    /// sockets woken, work `injected` by another thread, whether it `parked`
+    /// at all, and the `timeout` it asked for.
+    pub(crate) fn after(
+        io: usize,
+        injected: bool,
+        parked: bool,
+        timeout: Option<Duration>,
+    ) -> ParkWake {
+        if io > 0 {
+            ParkWake::Io
+        } else if injected {
+            ParkWake::Thread
+        } else if !parked {
+            ParkWake::NotParked
+        } else if timeout.is_some() {
+            ParkWake::Timer
+        } else {
+            // Unparked with nothing injected: a `stop()` from another thread.
+            ParkWake::Thread
+        }
+    }
+}
+
+/// Runs one step of `task` (as `harness::run_task`) and tells `observer`
+/// when it began, how it ended and which poll it was.
+pub(crate) fn run_task_observed(
+    core: &LoopCore,
+    observer: &dyn LoopObserver,
+    task: NonNull<Header>,
+) {
+    // SAFETY: the ready-queue entry being run holds a reference.
+    let h = unsafe { task.as_ref() };
+    if h.state.is(COMPLETE) {
+        // Not a step: the entry of a task that completed while queued.
+        harness::run_task(core, task);
+        return;
+    }
+    // The step may complete the task and give up the loop's reference; this
+    // one keeps the header readable until the report is made.
+    h.retain();
+    observer.step_begin(h);
+    harness::run_task(core, task);
+    let outcome = match h.state.outcome() {
+        None => StepOutcome::Pending,
+        Some(Outcome::Returned) => StepOutcome::Ready,
+        Some(Outcome::Cancelled) => StepOutcome::Cancelled,
+        Some(Outcome::Panicked) => StepOutcome::Panicked,
+    };
+    observer.step_end(StepReport {
+        task: h.id,
+        name: h.peek_cold(|c| c.name.clone()).flatten(),
+        poll: h.state.poll_count(),
+        outcome,
+    });
+    // SAFETY: the reference retained above.
+    unsafe { Header::release(task) };
+}
+
+/// Two observers as one (the trace recorder and the inspector), each told
+/// every event in turn.
+pub(crate) struct Both(
+    pub(crate) Box<dyn LoopObserver>,
+    pub(crate) Box<dyn LoopObserver>,
+);
+
+impl LoopObserver for Both {
+    fn iteration_begin(&self) {
+        self.0.iteration_begin();
+        self.1.iteration_begin();
+    }
+    fn iteration_end(&self, batch: usize) {
+        self.0.iteration_end(batch);
+        self.1.iteration_end(batch);
+    }
+    fn step_begin(&self, task: &Header) {
+        self.0.step_begin(task);
+        self.1.step_begin(task);
+    }
+    fn step_end(&self, report: StepReport) {
+        self.1.step_end(report.clone());
+        self.0.step_end(report);
+    }
+    fn callback_begin(&self) {
+        self.0.callback_begin();
+        self.1.callback_begin();
+    }
+    fn callback_end(&self) {
+        self.0.callback_end();
+        self.1.callback_end();
+    }
+    fn park_begin(&self) {
+        self.0.park_begin();
+        self.1.park_begin();
+    }
+    fn park_end(&self, why: ParkWake, timeout: Option<Duration>) {
+        self.0.park_end(why, timeout);
+        self.1.park_end(why, timeout);
+    }
+    fn io_poll_begin(&self) {
+        self.0.io_poll_begin();
+        self.1.io_poll_begin();
+    }
+    fn io_poll_end(&self, wakes: usize) {
+        self.0.io_poll_end(wakes);
+        self.1.io_poll_end(wakes);
+    }
+    fn timers_begin(&self) {
+        self.0.timers_begin();
+        self.1.timers_begin();
+    }
+    fn timers_end(&self, fired: usize) {
+        self.0.timers_end(fired);
+        self.1.timers_end(fired);
+    }
+    fn spawned(&self, child: u32) {
+        self.0.spawned(child);
+        self.1.spawned(child);
+    }
+    fn woken(&self, task: u32) {
+        self.0.woken(task);
+        self.1.woken(task);
+    }
+    fn woken_remotely(&self, task: u32) {
+        self.0.woken_remotely(task);
+        self.1.woken_remotely(task);
+    }
+    fn close(&self) {
+        self.0.close();
+        self.1.close();
+    }
+}
