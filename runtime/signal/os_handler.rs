@@ -111,12 +111,12 @@ impl Registration {
         // listener as missing.
         slot.listeners.fetch_add(1, Ordering::SeqCst);
         let fd = wake_fd.as_raw_fd();
-        // SAFETY: the action calls only `write(2)`, which is
-        // async-signal-safe, on a descriptor this `Registration` keeps open
-        // until the action is unregistered; it allocates nothing, takes no
-        // lock and cannot panic. `sig` is not one of the registry's forbidden
-        // signals (`number::check` refused those), so `register` does not
-        // panic.
+        // The action calls only `write(2)`, which is async-signal-safe, on a
+        // descriptor this `Registration` keeps open until the action is
+        // unregistered; it allocates nothing, takes no lock and cannot panic.
+        // `sig` is not one of the registry's forbidden signals
+        // (`number::check` refused those), so `register` does not panic.
+        // SAFETY: the action is async-signal-safe (see just above).
         let registered = unsafe { signal_hook_registry::register(sig, move || write_byte(fd)) };
         match registered {
             Ok(id) => Ok(Registration { id, slot, wake_fd }),
