@@ -7,7 +7,7 @@
 //! one shared port, and the kernel spreads the incoming connections over
 //! them: every connection is then served, start to end, by one loop.
 //!
-//! Run it with `cargo run --example multi_loop` (`-- --help` for the options).
+//! Run it with `cargo run --example multi_loop` (`-- --loops 4` for four loops).
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -15,32 +15,29 @@ use std::process::ExitCode;
 use corio::multi_loop::{channel, Runtime};
 use corio::net::{bind_reuseport_std, TcpListener};
 
-const USAGE: &str = "\
-usage: multi_loop [--loops N | --help]
+#[path = "help/mod.rs"]
+mod help;
 
-  (no flag)   2 loops, a SO_REUSEPORT echo server on each, 8 clients
-  --loops N   N loops instead of 2
-  --help      this text";
+const FLAGS: &str = "--loops N    N loops instead of 2";
 
 const CLIENTS: usize = 8;
 
 fn main() -> ExitCode {
+    if help::requested(include_str!("multi_loop.rs"), FLAGS) {
+        return ExitCode::SUCCESS;
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let loops = match args.as_slice() {
         [] => 2,
-        [flag] if flag == "--help" || flag == "-h" => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
         [flag, n] if flag == "--loops" => match n.parse::<usize>() {
             Ok(n) if n > 0 => n,
             _ => {
-                eprintln!("multi_loop: --loops needs a positive number\n{USAGE}");
+                eprintln!("multi_loop: --loops needs a positive number (flags: {FLAGS})");
                 return ExitCode::from(2);
             }
         },
         _ => {
-            eprintln!("{USAGE}");
+            eprintln!("multi_loop: unexpected arguments (flags: {FLAGS}, --help)");
             return ExitCode::from(2);
         }
     };
@@ -96,7 +93,7 @@ fn main() -> ExitCode {
         println!("loop {i} served {n} of the {CLIENTS} connections");
     }
 
-    println!("\nthe runtime's tasks, loop by loop (each loop's accept loop):");
+    println!("\nthe runtime's tasks, loop by loop (each loop's accept loop and the driver reporting it back):");
     for task in rt.handle().all_tasks() {
         println!("  {task}");
     }
