@@ -389,7 +389,7 @@ fn echo_workload(name: &'static str, about: &'static str, heavy: bool) -> Worklo
 pub fn tcp_echo_2t() -> Workload {
     echo_workload(
         "tcp_echo_2t",
-        "tcp_echo on 2 threads: 50 clients × 2,000 round trips of 64 bytes; corio: 2 loops, clients alternate between them, a SO_REUSEPORT listener per loop or an acceptor handing connections out",
+        "tcp_echo on 2 threads: 50 clients × 2,000 round trips of 64 bytes; corio: 2 loops, clients alternate between them; a SO_REUSEPORT listener per loop, an acceptor handing connections out, or (local) a listener per loop for its own clients",
         false,
     )
 }
