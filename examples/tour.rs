@@ -82,6 +82,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("signals", "add_signal_handler, a Signals stream, ctrl_c"),
     (
+        "multi_loop",
+        "one loop per core: SO_REUSEPORT listeners, a channel between loops",
+    ),
+    (
         "echo_server",
         "start_server, StreamReader/StreamWriter, a graceful stop",
     ),

@@ -56,6 +56,7 @@ mod debug;
 pub mod event_loop;
 pub mod executor;
 mod io;
+pub mod multi_loop;
 pub mod net;
 pub mod process;
 pub mod queue;

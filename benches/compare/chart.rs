@@ -30,6 +30,8 @@ impl Series {
     fn name(self) -> &'static str {
         match self {
             Series::Rt(Rt::TokioMt) => "tokio-mt (2 workers)",
+            Series::Rt(Rt::CorioLoops) => "corio-loops (2 loops)",
+            Series::Rt(Rt::SmolMt) => "smol-mt (2 threads)",
             Series::Rt(rt) => rt.name(),
             Series::Asyncio => "asyncio (python3)",
         }
@@ -42,6 +44,8 @@ impl Series {
             Series::Rt(Rt::TokioMt) => "#7fb3e0",
             Series::Rt(Rt::Smol) => "#2e9d5b",
             Series::Rt(Rt::MioRaw) => "#7f7f7f",
+            Series::Rt(Rt::CorioLoops) => "#e67e73",
+            Series::Rt(Rt::SmolMt) => "#8fd1aa",
             Series::Asyncio => "#e0b020",
         }
     }
@@ -69,7 +73,11 @@ pub fn svg(rows: &[Row], run: &Run) -> String {
     let groups: Vec<(&Row, Bars)> = rows
         .iter()
         .filter_map(|row| {
-            let corio = row.value(Rt::Corio).filter(|&c| c > 0.0)?;
+            // The `_2t` rows are scaled to corio's multi-loop runtime.
+            let corio = row
+                .value(Rt::Corio)
+                .or(row.value(Rt::CorioLoops))
+                .filter(|&c| c > 0.0)?;
             let bars = series
                 .iter()
                 .filter_map(|&s| s.value(row).map(|v| (s, v, v / corio)))

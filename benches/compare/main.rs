@@ -143,11 +143,16 @@ fn main() -> ExitCode {
     };
     let steps = timed.len() + with_idle as usize + python.is_some() as usize;
     println!(
-        "compare: {} repetition{} (after one warm-up) on corio, tokio-ct, tokio-mt (2 workers), smol{}; {}",
+        "compare: {} repetition{} (after one warm-up) on corio, tokio-ct, tokio-mt (2 workers), smol{}{}; {}",
         opts.reps,
         if opts.reps == 1 { "" } else { "s" },
         if timed.iter().any(|w| w.name == "tcp_echo") {
             ", mio-raw (tcp_echo)"
+        } else {
+            ""
+        },
+        if timed.iter().any(|w| w.name.ends_with("_2t")) {
+            ", corio-loops (2 loops) and smol-mt (2 threads) for the _2t workloads"
         } else {
             ""
         },

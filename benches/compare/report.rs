@@ -113,6 +113,8 @@ enum Target {
     Peer(f64),
     /// At most this × mio-raw.
     MioRaw(f64),
+    /// corio-loops at most this × tokio-mt (issue 15's target).
+    TokioMt(f64),
     /// At most this many bytes per task.
     Bytes(f64),
     None,
@@ -125,6 +127,7 @@ fn target(workload: &str) -> Target {
         "tcp_echo" => Target::MioRaw(1.03),
         "readline" => Target::Peer(0.9),
         "spawn_wait" => Target::Peer(1.0),
+        "tcp_echo_2t" => Target::TokioMt(0.85),
         "idle_memory" => Target::Bytes(96.0),
         _ => Target::None,
     }
@@ -151,6 +154,14 @@ fn target_cell(row: &Row) -> String {
             }
             _ => format!("≤ {x:.2} × mio-raw"),
         },
+        Target::TokioMt(x) => match (row.value(Rt::CorioLoops), row.value(Rt::TokioMt)) {
+            (Some(c), Some(t)) => format!(
+                "corio-loops ≤ {x:.2} × tokio-mt: {:.2}, {}",
+                c / t,
+                verdict(c / t <= x)
+            ),
+            _ => format!("corio-loops ≤ {x:.2} × tokio-mt"),
+        },
         Target::Bytes(b) => match corio {
             Some(c) => format!("≤ {b:.0} B/task: {}", verdict(c <= b)),
             None => format!("≤ {b:.0} B/task"),
@@ -170,6 +181,8 @@ pub fn columns(rows: &[Row]) -> Vec<Rt> {
 fn header(rt: Rt) -> &'static str {
     match rt {
         Rt::TokioMt => "tokio-mt (2)",
+        Rt::CorioLoops => "corio-loops (2)",
+        Rt::SmolMt => "smol-mt (2)",
         rt => rt.name(),
     }
 }

@@ -22,6 +22,7 @@
 
 pub mod combinators;
 pub mod idle_memory;
+pub mod multi;
 pub mod net;
 pub mod process;
 pub mod runtimes;
@@ -43,11 +44,23 @@ pub enum Rt {
     Smol,
     /// A hand-written mio loop with no tasks (IO workloads only): the floor.
     MioRaw,
+    /// corio's multi-loop runtime with 2 loops (the `_2t` workloads).
+    CorioLoops,
+    /// smol's `Executor` run by 2 threads (the `_2t` workloads).
+    SmolMt,
 }
 
 impl Rt {
     /// Every runtime, in table order.
-    pub const ALL: [Rt; 5] = [Rt::Corio, Rt::TokioCt, Rt::TokioMt, Rt::Smol, Rt::MioRaw];
+    pub const ALL: [Rt; 7] = [
+        Rt::Corio,
+        Rt::TokioCt,
+        Rt::TokioMt,
+        Rt::Smol,
+        Rt::MioRaw,
+        Rt::CorioLoops,
+        Rt::SmolMt,
+    ];
 
     /// The name used in criterion ids, tables and the chart.
     pub fn name(self) -> &'static str {
@@ -57,6 +70,8 @@ impl Rt {
             Rt::TokioMt => "tokio-mt",
             Rt::Smol => "smol",
             Rt::MioRaw => "mio-raw",
+            Rt::CorioLoops => "corio-loops",
+            Rt::SmolMt => "smol-mt",
         }
     }
 
@@ -127,5 +142,8 @@ pub fn all() -> Vec<Workload> {
         net::tcp_echo(),
         streams::readline(),
         process::spawn_wait(),
+        multi::tcp_echo_2t(),
+        multi::ping_pong_2t(),
+        multi::imbalanced_2t(),
     ]
 }

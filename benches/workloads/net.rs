@@ -24,7 +24,7 @@ const BYTES: usize = TRIPS * MSG;
 type Ex = &'static smol::LocalExecutor<'static>;
 
 /// What client `c` sends in round `r`: different for every client and round.
-fn message(c: usize, r: usize) -> [u8; MSG] {
+pub fn message(c: usize, r: usize) -> [u8; MSG] {
     let mut m = [0; MSG];
     for (i, b) in m.iter_mut().enumerate() {
         *b = (c * 31 + r * 7 + i) as u8;

@@ -44,3 +44,48 @@ impl Smol {
 pub fn smol() -> Smol {
     Smol(Box::leak(Box::new(smol::LocalExecutor::new())))
 }
+
+/// corio's multi-loop runtime with 2 loops (thread-per-core).
+pub fn corio_loops() -> corio::multi_loop::Runtime {
+    corio::multi_loop::Runtime::builder()
+        .loops(2)
+        .build()
+        .unwrap()
+}
+
+/// smol's `Executor` run by 2 threads: the caller's (in `block_on`) and one
+/// more, which runs the executor until the runtime is dropped.
+pub struct SmolMt {
+    pub ex: &'static smol::Executor<'static>,
+    stop: Option<smol::channel::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl SmolMt {
+    /// Runs `f` on this thread, both threads running the executor's tasks.
+    pub fn block_on<F: Future>(&self, f: F) -> F::Output {
+        smol::block_on(self.ex.run(f))
+    }
+}
+
+impl Drop for SmolMt {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            t.join().unwrap();
+        }
+    }
+}
+
+pub fn smol_mt() -> SmolMt {
+    let ex: &'static smol::Executor<'static> = Box::leak(Box::new(smol::Executor::new()));
+    let (stop, stopped) = smol::channel::bounded::<()>(1);
+    let thread = std::thread::spawn(move || {
+        let _ = smol::block_on(ex.run(stopped.recv()));
+    });
+    SmolMt {
+        ex,
+        stop: Some(stop),
+        thread: Some(thread),
+    }
+}

@@ -248,7 +248,7 @@ type Rx = smol::channel::Receiver<usize>;
 
 /// Pair `i`'s `a`: sends n (starting at `i`), receives the answer n + 1, 100
 /// times; returns the last answer, `i + TRIPS`.
-async fn ping(start: usize, tx: Tx, rx: Rx) -> usize {
+pub async fn ping(start: usize, tx: Tx, rx: Rx) -> usize {
     let mut n = start;
     for _ in 0..TRIPS {
         tx.send(n).await.unwrap();
@@ -260,7 +260,7 @@ async fn ping(start: usize, tx: Tx, rx: Rx) -> usize {
 }
 
 /// Pair `i`'s `b`: answers n + 1 until `a` hangs up; returns how many answers.
-async fn pong(rx: Rx, tx: Tx) -> usize {
+pub async fn pong(rx: Rx, tx: Tx) -> usize {
     let mut answers = 0;
     while let Ok(n) = rx.recv().await {
         tx.send(n + 1).await.unwrap();
@@ -270,15 +270,15 @@ async fn pong(rx: Rx, tx: Tx) -> usize {
 }
 
 /// The channels of one pair: (a's sender, b's receiver), (b's sender, a's receiver).
-fn pair() -> ((Tx, Rx), (Tx, Rx)) {
+pub fn pair() -> ((Tx, Rx), (Tx, Rx)) {
     let (a_tx, b_rx) = smol::channel::bounded(1);
     let (b_tx, a_rx) = smol::channel::bounded(1);
     ((a_tx, a_rx), (b_tx, b_rx))
 }
 
 /// Σ (i + TRIPS) over the pairs, and TRIPS answers per pair.
-const PING_SUM: usize = PAIRS * (PAIRS - 1) / 2 + PAIRS * TRIPS;
-const PONG_TOTAL: usize = PAIRS * TRIPS;
+pub const PING_SUM: usize = PAIRS * (PAIRS - 1) / 2 + PAIRS * TRIPS;
+pub const PONG_TOTAL: usize = PAIRS * TRIPS;
 
 async fn ping_pong_corio() -> (usize, usize) {
     let mut pings = Vec::with_capacity(PAIRS);
@@ -298,7 +298,7 @@ async fn ping_pong_corio() -> (usize, usize) {
     (sum, answers)
 }
 
-async fn ping_pong_tokio() -> (usize, usize) {
+pub async fn ping_pong_tokio() -> (usize, usize) {
     let mut pings = Vec::with_capacity(PAIRS);
     let mut pongs = Vec::with_capacity(PAIRS);
     for i in 0..PAIRS {

@@ -14,6 +14,8 @@
 //! are `futures_core::Stream`s, so the `futures` ecosystem works on them.
 
 mod lookup;
+#[cfg(unix)]
+mod reuseport;
 mod split;
 mod stream_core;
 mod tcp;
@@ -21,6 +23,8 @@ mod udp;
 mod unix;
 
 pub use lookup::{lookup_host, ToSocketAddrs};
+#[cfg(unix)]
+pub use reuseport::bind_reuseport_std;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, SplitStream, WriteHalf};
 pub use tcp::{Incoming, TcpListener, TcpStream};
 pub use udp::UdpSocket;
