@@ -84,6 +84,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         "subprocess",
         "a producer | corio | consumer pipeline, 8 children under Semaphore(2), a hung child",
     ),
+    (
+        "hedged_requests --quick",
+        "seed 002's blank table: sequential retry vs concurrent and hedged requests",
+    ),
 ];
 
 /// How long a build may run before the tour says it is building.
