@@ -88,6 +88,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         "hedged_requests --quick",
         "seed 002's blank table: sequential retry vs concurrent and hedged requests",
     ),
+    (
+        "which_model --quick",
+        "CPU- and IO-bound jobs: sequential, thread pool, process pool, corio tasks",
+    ),
 ];
 
 /// How long a build may run before the tour says it is building.
