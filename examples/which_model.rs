@@ -2,13 +2,16 @@
 //! a timer), each run sequentially, on a thread pool, on a process pool and
 //! as corio tasks — wall time and CPU time per cell.
 //!
-//! The question all the seeds circle. Seed 001 (001_7324ebc2c720d5cc.txt),
-//! "I/O模型" and its closing remarks on gevent; seed 002
-//! (002_91d394b32148c5e0.txt), "GIL锁" — "用户看到的就是'伪'并行" (what you
+//! The question all the seeds circle. Seed 001 (001_7324ebc2c720d5cc.txt)
+//! lists the models — multiprocessing's `Pool`, `ProcessPoolExecutor`,
+//! `ThreadPoolExecutor`, "gevent模块" — and under "全局解释器锁（GIL）" says
+//! CPython's memory management is not thread-safe, hence the lock; seed 002
+//! (002_91d394b32148c5e0.txt), "GIL锁": "用户看到的就是'伪'并行" (what you
 //! see is fake parallelism: Python threads take turns); seed 004
-//! (004_33ed81a21a39372b.txt) on processes against threads: CPU-heavy work
-//! wants processes, IO-heavy work threads or coroutines. Here is the same
-//! table with numbers, in Rust.
+//! (004_33ed81a21a39372b.txt), "多任务-进程" (进程池Pool) and "多任务-协程"
+//! (gevent: "当一个greenlet遇到IO…就自动切换到其他的greenlet" — a greenlet
+//! that meets IO switches to another by itself). Here is the comparison
+//! they imply, with numbers, in Rust.
 //!
 //! Reading the table. CPU-bound: sequential takes the sum of the jobs; the
 //! thread pool divides it by the cores — Rust threads are OS threads with
@@ -24,7 +27,7 @@
 //! pool as many as it has threads or processes, corio tasks all of them on
 //! one thread, for the cost of a timer each.
 //!
-//! gevent's green threads (seed 001) are, in corio's terms, tasks whose
+//! gevent's green threads (seeds 001 and 004) are, in corio's terms, tasks whose
 //! awaits are hidden: gevent patches the blocking calls (socket, sleep) so
 //! that each switches to its hub — an event loop like corio's — and the
 //! green thread resumes when its fd or timer is ready. corio makes every
