@@ -92,6 +92,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         "which_model --quick",
         "CPU- and IO-bound jobs: sequential, thread pool, process pool, corio tasks",
     ),
+    (
+        "io_models --quick",
+        "seed 001's five IO models as echo servers: throughput, CPU, threads",
+    ),
 ];
 
 /// How long a build may run before the tour says it is building.
