@@ -25,7 +25,10 @@
 //! `run_in_executor` instead. IO-bound: the CPU time is near zero
 //! everywhere; what differs is how many waits overlap — sequential none, the
 //! pool as many as it has threads or processes, corio tasks all of them on
-//! one thread, for the cost of a timer each.
+//! one thread, for the cost of a timer each. CPU ÷ wall is how many cores a
+//! model kept busy at once: on a machine whose cores other programs are
+//! using (see the load average printed first) the pools get no more than
+//! what is left, and their CPU-bound rows fall toward sequential.
 //!
 //! gevent's green threads (seeds 001 and 004) are, in corio's terms, tasks whose
 //! awaits are hidden: gevent patches the blocking calls (socket, sleep) so
@@ -33,8 +36,8 @@
 //! green thread resumes when its fd or timer is ready. corio makes every
 //! such switch an explicit `.await`; the scheduling is the same.
 //!
-//! The process pool here is children of this binary in a `--worker` mode,
-//! started with `corio::process` (one per job, at most `workers` at once).
+//! The process pool is `corio::executor::ProcessPoolExecutor`: worker
+//! processes of this same binary, the jobs registered by name.
 //! Run it with `cargo run --release --example which_model` (`-- --quick`
 //! for smaller jobs; in the tour).
 
@@ -49,11 +52,9 @@ use std::time::Duration;
 use which::{Model, Work};
 
 fn main() {
+    // A process pool worker is this binary again: it serves here.
+    which::registry().serve_if_worker();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Some(result) = which::worker(&args) {
-        println!("{result}");
-        return;
-    }
     if help::requested(
         include_str!("which_model.rs"),
         "--quick      smaller jobs (a few seconds)",
@@ -71,7 +72,6 @@ fn main() {
         count: if quick { 32 } else { 128 },
         wait: Duration::from_millis(20),
     };
-    let exe = std::env::current_exe().expect("this binary has a path");
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let load = load.split_whitespace().next().unwrap_or("?");
     println!("{cores} cores (1-minute load average {load}); pools of {workers} workers");
@@ -82,7 +82,7 @@ fn main() {
     for (kind, work) in [("CPU-bound", cpu), ("IO-bound", io)] {
         let mut checksums = Vec::new();
         for model in Model::ALL {
-            let m = which::run(work, model, workers, &exe);
+            let m = which::run(work, model, workers, &[]);
             println!(
                 "| {kind} | {} | {:.1} ms | {:.1} ms | {:.2} | {:016x} |",
                 model.name(),

@@ -83,7 +83,9 @@ fn crashing_job_fails_with_broken_pool_and_worker_is_replaced() {
     let crashed = pool.submit("crash", Vec::new()).unwrap();
     let after = pool.submit("pid", Vec::new()).unwrap();
     let before = u64::from(u32::from_le_bytes(
-        before.result(None).unwrap().unwrap()[..].try_into().unwrap(),
+        before.result(None).unwrap().unwrap()[..]
+            .try_into()
+            .unwrap(),
     ));
     match crashed.result(None).unwrap() {
         Err(WorkerError::BrokenPool(why)) => assert!(why.contains("86"), "{why}"),
@@ -127,7 +129,10 @@ fn shutdown_with_jobs_queued_cancels_or_finishes_them() {
         .filter(|o| matches!(o, Err(ExecutorError::Cancelled)))
         .count();
     assert_eq!(finished + cancelled, 10, "{outcomes:?}");
-    assert!(cancelled >= 8, "at most the first jobs had started: {outcomes:?}");
+    assert!(
+        cancelled >= 8,
+        "at most the first jobs had started: {outcomes:?}"
+    );
     assert!(matches!(
         pool.submit("slow", Vec::new()),
         Err(ExecutorError::ShutDown)

@@ -1,5 +1,6 @@
-//! The core of examples/which_model.rs: the hashing job and the models
-//! agree on small sizes, and the worker mode parses its arguments.
+//! The core of examples/which_model.rs: the hashing job and the four models
+//! agree on small sizes (the process pool's workers are this test binary,
+//! running only `which_model_worker_entry`).
 
 #[path = "../examples/which/mod.rs"]
 mod which;
@@ -17,7 +18,6 @@ fn hash_job_is_deterministic_and_depends_on_seed_and_rounds() {
 
 #[test]
 fn in_process_models_compute_the_same_checksum() {
-    let exe = std::env::current_exe().unwrap();
     let cpu = Work::Cpu {
         count: 6,
         rounds: 2_000,
@@ -25,10 +25,10 @@ fn in_process_models_compute_the_same_checksum() {
     let expected = (0..6)
         .map(|s| which::hash_job(s, 2_000))
         .fold(0, u64::wrapping_add);
-    // The process pool needs the example's binary (its worker mode).
+    // The process pool has its own test below.
     let in_process = || Model::ALL.into_iter().filter(|&m| m != Model::ProcessPool);
     for model in in_process() {
-        let checksum = which::run(cpu, model, 3, &exe).checksum;
+        let checksum = which::run(cpu, model, 3, &worker_args()).checksum;
         assert_eq!(checksum, expected, "{}", model.name());
     }
     let io = Work::Io {
@@ -36,7 +36,7 @@ fn in_process_models_compute_the_same_checksum() {
         wait: Duration::from_millis(5),
     };
     for model in in_process() {
-        let m = which::run(io, model, 3, &exe);
+        let m = which::run(io, model, 3, &worker_args());
         assert_eq!(m.checksum, 10, "{model:?}");
         // Ten 5 ms waits cannot end before one has.
         assert!(m.wall >= Duration::from_millis(5));
@@ -45,12 +45,11 @@ fn in_process_models_compute_the_same_checksum() {
 
 #[test]
 fn corio_tasks_overlap_io_waits() {
-    let exe = std::env::current_exe().unwrap();
     let io = Work::Io {
         count: 50,
         wait: Duration::from_millis(40),
     };
-    let tasks = which::run(io, Model::Tasks, 1, &exe);
+    let tasks = which::run(io, Model::Tasks, 1, &worker_args());
     // Sequentially the waits take 2 s; overlapped, one wait plus overhead.
     assert!(
         tasks.wall < Duration::from_millis(1_500),
@@ -62,13 +61,31 @@ fn corio_tasks_overlap_io_waits() {
 }
 
 #[test]
-fn worker_mode_parses_its_jobs_and_rejects_others() {
-    let args = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+fn which_model_worker_entry() {
+    which::registry().serve_if_worker();
+}
+
+fn worker_args() -> Vec<String> {
+    ["which_model_worker_entry", "--exact", "--test-threads=1"]
+        .map(String::from)
+        .to_vec()
+}
+
+#[test]
+fn process_pool_model_matches_the_others() {
+    let cpu = Work::Cpu {
+        count: 5,
+        rounds: 1_000,
+    };
+    let in_thread = which::run(cpu, Model::Sequential, 2, &worker_args());
+    let in_processes = which::run(cpu, Model::ProcessPool, 2, &worker_args());
+    assert_eq!(in_processes.checksum, in_thread.checksum);
+    let io = Work::Io {
+        count: 4,
+        wait: Duration::from_millis(5),
+    };
     assert_eq!(
-        which::worker(&args("--worker cpu 3 50")),
-        Some(which::hash_job(3, 50))
+        which::run(io, Model::ProcessPool, 2, &worker_args()).checksum,
+        4
     );
-    assert_eq!(which::worker(&args("--worker io 1")), Some(1));
-    assert_eq!(which::worker(&args("--worker cpu x 50")), None);
-    assert_eq!(which::worker(&args("--quick")), None);
 }

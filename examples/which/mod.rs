@@ -1,13 +1,10 @@
 //! The jobs and the four models of `which_model`, apart from its printing
 //! so that tests/which_model.rs can check them on small sizes.
 
-use std::path::Path;
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use corio::executor::process_pool::{ProcessPoolExecutor, Registry};
 use corio::executor::ThreadPoolExecutor;
-use corio::process::{Command, Stdio};
-use corio::sync::Semaphore;
 
 /// The CPU-bound job: `rounds` passes of FNV-1a over a 64-byte block, each
 /// pass's hash written back into the block so that no pass can be skipped.
@@ -102,10 +99,10 @@ pub fn cpu_time() -> Duration {
     of(libc::RUSAGE_SELF) + of(libc::RUSAGE_CHILDREN)
 }
 
-/// Runs `work` in `model` with `workers` threads or processes; `worker_exe`
-/// is the binary whose `--worker` mode runs one job (the process pool's
-/// workers).
-pub fn run(work: Work, model: Model, workers: usize, worker_exe: &Path) -> Measured {
+/// Runs `work` in `model` with `workers` threads or processes; the process
+/// pool's workers are this binary started with `worker_args`, whose `main`
+/// calls `registry().serve_if_worker()` first.
+pub fn run(work: Work, model: Model, workers: usize, worker_args: &[String]) -> Measured {
     let (cpu0, start) = (cpu_time(), Instant::now());
     let checksum = match model {
         Model::Sequential => match work {
@@ -115,7 +112,7 @@ pub fn run(work: Work, model: Model, workers: usize, worker_exe: &Path) -> Measu
             Work::Io { count, wait } => (0..count).map(|_| io_job_blocking(wait)).sum(),
         },
         Model::ThreadPool => on_thread_pool(work, workers),
-        Model::ProcessPool => corio::run(on_process_pool(work, workers, worker_exe.to_path_buf())),
+        Model::ProcessPool => on_process_pool(work, workers, worker_args),
         Model::Tasks => corio::run(on_tasks(work)),
     };
     Measured {
@@ -164,56 +161,51 @@ async fn on_tasks(work: Work) -> u64 {
         .fold(0, u64::wrapping_add)
 }
 
-/// The process pool without a pool type (issue 14's item 4 is not built):
-/// one child of this binary per job, in its `--worker` mode, at most
-/// `workers` at once; the job goes in as arguments, the result comes back
-/// as a line on the child's stdout.
-async fn on_process_pool(work: Work, workers: usize, exe: std::path::PathBuf) -> u64 {
-    let slots = Rc::new(Semaphore::new(workers));
-    let jobs: Vec<Vec<String>> = match work {
-        Work::Cpu { count, rounds } => (0..count)
-            .map(|s| vec!["cpu".into(), s.to_string(), rounds.to_string()])
-            .collect(),
-        Work::Io { count, wait } => (0..count)
-            .map(|_| vec!["io".into(), wait.as_millis().to_string()])
-            .collect(),
-    };
-    let tasks: Vec<_> = jobs
-        .into_iter()
-        .map(|args| {
-            let (slots, exe) = (slots.clone(), exe.clone());
-            corio::spawn(async move {
-                let _slot = slots.permit().await;
-                let mut child = Command::new(&exe)
-                    .arg("--worker")
-                    .args(&args)
-                    .stdout(Stdio::Pipe)
-                    .spawn()
-                    .expect("the worker starts");
-                let (out, _) = child.communicate(None).await.expect("the worker answers");
-                let out = String::from_utf8(out.unwrap_or_default()).expect("a number");
-                out.trim()
-                    .parse::<u64>()
-                    .expect("the worker prints a number")
-            })
+/// The jobs as the process pool's workers know them: bytes in, bytes out.
+pub fn registry() -> Registry {
+    Registry::new()
+        .register("hash", |input| {
+            let seed = u64::from_le_bytes(input[..8].try_into().expect("a seed"));
+            let rounds = u32::from_le_bytes(input[8..12].try_into().expect("rounds"));
+            hash_job(seed, rounds).to_le_bytes().to_vec()
         })
-        .collect();
-    corio::gather(tasks)
-        .await
-        .expect("workers do not fail")
-        .into_iter()
-        .fold(0, u64::wrapping_add)
+        .register("wait", |input| {
+            let ms = u64::from_le_bytes(input.try_into().expect("milliseconds"));
+            io_job_blocking(Duration::from_millis(ms))
+                .to_le_bytes()
+                .to_vec()
+        })
 }
 
-/// The worker mode: `--worker cpu SEED ROUNDS` or `--worker io MS`. Returns
-/// the line to print, or `None` when the arguments are not a worker's.
-pub fn worker(args: &[String]) -> Option<u64> {
-    match args {
-        [mode, kind, rest @ ..] if mode == "--worker" => match (kind.as_str(), rest) {
-            ("cpu", [seed, rounds]) => Some(hash_job(seed.parse().ok()?, rounds.parse().ok()?)),
-            ("io", [ms]) => Some(io_job_blocking(Duration::from_millis(ms.parse().ok()?))),
-            _ => None,
-        },
-        _ => None,
-    }
+/// corio's `ProcessPoolExecutor`: `map` sends each job's bytes to a worker
+/// process, the results come back in order. Starting the workers is part of
+/// the measured time, as it is of a Python program's.
+fn on_process_pool(work: Work, workers: usize, worker_args: &[String]) -> u64 {
+    let pool = ProcessPoolExecutor::with_worker_args(workers, worker_args.to_vec());
+    let (name, inputs): (&str, Vec<Vec<u8>>) = match work {
+        Work::Cpu { count, rounds } => (
+            "hash",
+            (0..count as u64)
+                .map(|s| [s.to_le_bytes().as_slice(), &rounds.to_le_bytes()].concat())
+                .collect(),
+        ),
+        Work::Io { count, wait } => (
+            "wait",
+            (0..count)
+                .map(|_| (wait.as_millis() as u64).to_le_bytes().to_vec())
+                .collect(),
+        ),
+    };
+    let sum = pool
+        .map(name, inputs)
+        .expect("the pool is open")
+        .map(|outcome| {
+            let output = outcome
+                .expect("the job is not cancelled")
+                .expect("the worker runs the job");
+            u64::from_le_bytes(output[..].try_into().expect("8 bytes"))
+        })
+        .fold(0, u64::wrapping_add);
+    pool.shutdown(true, false);
+    sum
 }

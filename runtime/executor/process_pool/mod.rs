@@ -378,7 +378,9 @@ fn manage(shared: &Shared) {
             None => Worker::start(&shared.worker_args),
         };
         let outcome = match running {
-            Err(e) => Err(WorkerError::BrokenPool(format!("could not start a worker: {e}"))),
+            Err(e) => Err(WorkerError::BrokenPool(format!(
+                "could not start a worker: {e}"
+            ))),
             Ok(mut w) => match w.run(&job) {
                 Ok(output) => {
                     worker = Some(w);

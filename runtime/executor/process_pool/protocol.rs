@@ -102,11 +102,17 @@ mod tests {
         let mut wire = Vec::new();
         write_job(&mut wire, "hash", b"abc").unwrap();
         let mut r = &wire[..];
-        assert_eq!(read_job(&mut r).unwrap(), Some(("hash".into(), b"abc".to_vec())));
+        assert_eq!(
+            read_job(&mut r).unwrap(),
+            Some(("hash".into(), b"abc".to_vec()))
+        );
         assert_eq!(read_job(&mut r).unwrap(), None);
         let mut wire = Vec::new();
         write_answer(&mut wire, PANICKED, b"boom").unwrap();
-        assert_eq!(read_answer(&mut &wire[..]).unwrap(), (PANICKED, b"boom".to_vec()));
+        assert_eq!(
+            read_answer(&mut &wire[..]).unwrap(),
+            (PANICKED, b"boom".to_vec())
+        );
     }
 
     #[test]
