@@ -105,6 +105,18 @@ const EXAMPLES: &[(&str, &str)] = &[
         "corio-servers/http_server --demo",
         "hyper 1.x on corio: the runtime adapter, keep-alive, a graceful stop",
     ),
+    (
+        "hedged_requests --quick",
+        "seed 002's blank table: sequential retry vs concurrent and hedged requests",
+    ),
+    (
+        "which_model --quick",
+        "CPU- and IO-bound jobs: sequential, thread pool, process pool, corio tasks",
+    ),
+    (
+        "io_models --quick",
+        "seed 001's five IO models as echo servers: throughput, CPU, threads",
+    ),
 ];
 
 /// How long a build may run before the tour says it is building.

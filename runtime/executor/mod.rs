@@ -12,10 +12,12 @@ mod as_completed;
 mod cancel_on_drop;
 mod future;
 mod pool;
+pub mod process_pool;
 
 pub use as_completed::{as_completed, PoolAsCompleted};
 pub use future::{ExecutorError, PoolFuture};
 pub use pool::ThreadPoolExecutor;
+pub use process_pool::ProcessPoolExecutor;
 
 use crate::event_loop::context;
 use cancel_on_drop::CancelOnDrop;
