@@ -1,7 +1,9 @@
 //! The thread-local context: which loop is running on this thread, and which
 //! task it is polling.
 //!
-//! These are corio's only two thread-locals. `spawn`, `call_soon`,
+//! These two are the loop's own thread-locals (the others are small and
+//! local to their concept: the enclosing timeout deadline in
+//! `time/enclosing.rs`, the signal handlers of `signal/handler.rs`). `spawn`, `call_soon`,
 //! `current_task` and the wakers find the loop through them instead of
 //! through a global, so several loops can live on several threads, one per
 //! thread at a time. Entering a loop while one is running on the thread is

@@ -23,7 +23,7 @@
 //!   `Send` closure that builds a `!Send` future on the chosen loop
 //!   (`on_loop.rs`), so per-loop servers can use corio's `!Send` sockets.
 //! * Introspection per loop and for the whole runtime (`introspect.rs`).
-//! * [`channel`] (`channel.rs`): a small `Send` channel between loops.
+//! * [`channel()`] (`channel.rs`): a small `Send` channel between loops.
 //! * Sockets across loops: [`TcpListener::bind_reuseport`](crate::net::TcpListener::bind_reuseport)
 //!   gives each loop its own listener on one port (the kernel spreads the
 //!   connections), and [`RuntimeHandle::spawn_connection`] is the acceptor

@@ -326,11 +326,12 @@ impl TcpStream {
     /// dropped before it completes (a timeout, a cancelled task), the bytes
     /// read so far are gone from the stream: they sit at the front of `buf`,
     /// but how many is not reported, and the next read returns what follows
-    /// them. (asyncio's `readexactly` keeps them in its `StreamReader`
-    /// buffer; corio's streams have no buffer of their own.) To wait for a
-    /// message with a timeout and keep the stream usable, `read` into a
-    /// buffer you keep until the message is complete, or treat the timeout
-    /// as the end of the connection.
+    /// them. (A raw socket has no reader buffer; asyncio's `readexactly`
+    /// keeps them in its `StreamReader` buffer, and so does corio's
+    /// [`StreamReader::readexactly`](crate::streams::StreamReader::readexactly),
+    /// which is cancel-safe.) To wait for a message with a timeout and keep
+    /// the stream usable, wrap the stream in a `StreamReader`, or treat the
+    /// timeout as the end of the connection.
     ///
     /// ```
     /// # corio::run(async {
