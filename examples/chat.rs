@@ -321,18 +321,25 @@ async fn converse(
 
 /// The next line without its `\n` (and a `\r` before it, for telnet-style
 /// clients), decoded lossily; `None` at EOF. A line longer than the
-/// reader's limit (64 KiB) is refused with a note to its sender.
+/// reader's limit (64 KiB) is refused with a note to its sender — all of
+/// it: when its end had not arrived yet, what follows up to the next `\n`
+/// is the same line's tail and is skipped too, not sent as a line of its own.
 async fn next_line(reader: &mut StreamReader, writer: &StreamWriter) -> io::Result<Option<String>> {
+    let mut skipping_tail = false;
     loop {
         match reader.readline().await {
             Ok(line) if line.is_empty() => return Ok(None),
+            Ok(line) if skipping_tail => skipping_tail = !line.ends_with(b"\n"),
             Ok(line) => {
                 let line = line.strip_suffix(b"\n").unwrap_or(&line);
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
                 return Ok(Some(String::from_utf8_lossy(line).into_owned()));
             }
-            Err(StreamError::LimitOverrun(_)) => {
-                writer.write(b"* That line was too long; it was not sent.\n")?;
+            Err(StreamError::LimitOverrun(e)) => {
+                if !skipping_tail {
+                    writer.write(b"* That line was too long; it was not sent.\n")?;
+                }
+                skipping_tail = !e.separator_found;
             }
             Err(e) => return Err(e.into()),
         }

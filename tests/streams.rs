@@ -154,6 +154,41 @@ fn readline_limit_overrun_drops_the_line_and_reads_on() {
 }
 
 #[test]
+fn limit_overrun_says_whether_the_overlong_lines_end_had_arrived() {
+    block(async {
+        // The end arrived: the whole line is gone and the next one is whole.
+        let mut reader = StreamReader::with_limit(&b"0123456789ABCDEF\nnext\n"[..], 8);
+        match reader.readline().await {
+            Err(StreamError::LimitOverrun(e)) => assert!(e.separator_found),
+            other => panic!("expected a limit overrun, got {other:?}"),
+        }
+        assert_eq!(reader.readline().await.unwrap(), b"next\n");
+        // The end had not arrived: what follows is still the same line.
+        let ((mut reader, _writer), peer) = connected_pair().await;
+        peer.write_all(&[b'x'; 200_000]).await.unwrap();
+        match reader.readline().await {
+            Err(StreamError::LimitOverrun(e)) => assert!(!e.separator_found),
+            other => panic!("expected a limit overrun, got {other:?}"),
+        }
+        peer.write_all(b"tail\nnext\n").await.unwrap();
+        // Skipping to the end of the overlong line, as a line protocol does:
+        // either an overrun that found the separator, or the line's tail.
+        loop {
+            match reader.readline().await {
+                Err(StreamError::LimitOverrun(e)) if e.separator_found => break,
+                Err(StreamError::LimitOverrun(_)) => {}
+                Ok(tail) => {
+                    assert!(tail.ends_with(b"tail\n"));
+                    break;
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(reader.readline().await.unwrap(), b"next\n");
+    });
+}
+
+#[test]
 fn readline_limit_bounds_the_buffer_for_an_endless_line() {
     block(async {
         let ((mut reader, _writer), peer) = connected_pair().await;

@@ -18,15 +18,21 @@ use std::io;
 /// the separator was found too far away, where it starts). After
 /// `readuntil`, the bytes stay in the reader's buffer (read them with
 /// `read(n)`); `readline` discards the overlong line, as asyncio does.
+/// `separator_found` tells the two cases apart, which asyncio leaves to a
+/// guess: `true` if the separator had arrived (so `readline` discarded the
+/// whole line, separator included), `false` if the rest of the line is still
+/// to come — a line-based protocol then skips up to the next separator.
 ///
 /// ```
-/// let e = corio::streams::LimitOverrunError { consumed: 70_000 };
+/// let e = corio::streams::LimitOverrunError { consumed: 70_000, separator_found: false };
 /// assert!(e.to_string().contains("70000"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LimitOverrunError {
     /// Bytes searched (or the separator's position) when the limit was hit.
     pub consumed: usize,
+    /// The separator was in the buffer, beyond the limit.
+    pub separator_found: bool,
 }
 
 impl fmt::Display for LimitOverrunError {

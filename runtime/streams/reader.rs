@@ -285,8 +285,7 @@ impl StreamReader {
             Ok(n) => Ok(self.take(n)),
             Err(StreamError::IncompleteRead(e)) => Ok(e.partial),
             Err(StreamError::LimitOverrun(e)) => {
-                let rest = &self.buf[self.start + e.consumed..self.end];
-                if rest.first() == Some(&b'\n') {
+                if e.separator_found {
                     self.consume(e.consumed + 1);
                 } else {
                     self.consume(self.end - self.start);
@@ -320,7 +319,11 @@ impl StreamReader {
                 if let Some(at) = find(&unread[*searched..], separator) {
                     let at = *searched + at;
                     if at > self.limit {
-                        return Poll::Ready(Err(LimitOverrunError { consumed: at }.into()));
+                        return Poll::Ready(Err(LimitOverrunError {
+                            consumed: at,
+                            separator_found: true,
+                        }
+                        .into()));
                     }
                     return Poll::Ready(Ok(at + separator.len()));
                 }
@@ -329,6 +332,7 @@ impl StreamReader {
                 if *searched > self.limit {
                     return Poll::Ready(Err(LimitOverrunError {
                         consumed: *searched,
+                        separator_found: false,
                     }
                     .into()));
                 }
