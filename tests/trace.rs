@@ -164,12 +164,13 @@ fn assert_slices_nest(events: &[Value]) {
 }
 
 /// Every flow id has a start and an end, and the end lands on the first
-/// instant of a task step of the same track (the step it points to).
+/// instant of a task step (or, for a pool job, of the job on its worker's
+/// track): the slice it points to.
 fn assert_flows_are_whole(events: &[Value]) -> HashMap<String, usize> {
     let mut step_starts = std::collections::HashSet::new();
     for e in events
         .iter()
-        .filter(|e| e["ph"] == "X" && e["cat"] == "step")
+        .filter(|e| e["ph"] == "X" && (e["cat"] == "step" || e["cat"] == "pool"))
     {
         step_starts.insert((e["tid"].as_u64(), ns(&e["ts"])));
     }
@@ -340,4 +341,91 @@ fn corio_trace_variable_turns_tracing_on() {
     let events = path.events();
     assert_required_fields(&events);
     assert!(events.iter().any(|e| e["cat"] == "step"));
+}
+
+#[test]
+fn a_task_that_yields_is_woken_by_its_own_previous_step() {
+    let path = TracePath::new("yields");
+    let lp = EventLoop::builder().trace(&path.0).build().expect("a loop");
+    lp.block_on(async {
+        let a = corio::task::Builder::new().name("a").spawn(async {
+            for _ in 0..3 {
+                corio::yield_now().await;
+            }
+        });
+        let b = corio::task::Builder::new().name("b").spawn(async {
+            for _ in 0..3 {
+                corio::yield_now().await;
+            }
+        });
+        a.await.expect("a");
+        b.await.expect("b");
+    });
+    drop(lp);
+    let events = path.events();
+    assert_slices_nest(&events);
+    assert_flows_are_whole(&events);
+    for name in ["a", "b"] {
+        let starts: Vec<u64> = events
+            .iter()
+            .filter(|e| e["ph"] == "X" && e["name"] == name)
+            .map(|e| ns(&e["ts"]))
+            .collect();
+        assert_eq!(starts.len(), 4, "{name}: three yields and the last step");
+        // Each step after the first is the end of a wake arrow that left
+        // from the start of the step before it.
+        for pair in starts.windows(2) {
+            let arrow = events
+                .iter()
+                .filter(|e| e["ph"] == "f" && e["name"] == "wake" && ns(&e["ts"]) == pair[1])
+                .find_map(|f| {
+                    events
+                        .iter()
+                        .find(|s| s["ph"] == "s" && s["id"] == f["id"])
+                        .map(|s| ns(&s["ts"]))
+                });
+            assert_eq!(
+                arrow,
+                Some(pair[0]),
+                "{name}: the wake into the step at {}",
+                pair[1]
+            );
+        }
+    }
+}
+
+#[test]
+fn a_pool_job_runs_on_a_worker_track_with_an_arrow_from_the_step_that_sent_it() {
+    let path = TracePath::new("pool");
+    let lp = EventLoop::builder().trace(&path.0).build().expect("a loop");
+    lp.block_on(async {
+        assert_eq!(corio::to_thread(|| 8).await.expect("the job"), 8);
+    });
+    drop(lp);
+    let events = path.events();
+    assert_required_fields(&events);
+    let flows = assert_flows_are_whole(&events);
+    assert_eq!(flows.get("pool job"), Some(&1), "{flows:?}");
+    let job = events
+        .iter()
+        .find(|e| e["ph"] == "X" && e["name"] == "pool job")
+        .expect("a pool job slice");
+    let worker_track = job["tid"].as_u64();
+    let track_name = events
+        .iter()
+        .find(|e| e["ph"] == "M" && e["name"] == "thread_name" && e["tid"].as_u64() == worker_track)
+        .map(|e| e["args"]["name"].as_str().unwrap_or_default().to_owned())
+        .expect("the worker's track is named");
+    assert!(track_name.starts_with("corio pool worker"), "{track_name}");
+    // The arrow leaves from inside a step on the loop's own track.
+    let from = events
+        .iter()
+        .find(|e| e["ph"] == "s" && e["name"] == "pool job")
+        .expect("the arrow's start");
+    assert_ne!(from["tid"].as_u64(), worker_track);
+    let t = ns(&from["ts"]);
+    assert!(events.iter().any(|s| s["cat"] == "step"
+        && s["tid"] == from["tid"]
+        && ns(&s["ts"]) <= t
+        && t <= ns(&s["ts"]) + ns(&s["dur"])));
 }

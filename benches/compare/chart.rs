@@ -40,6 +40,7 @@ impl Series {
     fn color(self) -> &'static str {
         match self {
             Series::Rt(Rt::Corio) => "#c0392b",
+            Series::Rt(Rt::CorioTraced) => "#f1948a",
             Series::Rt(Rt::TokioCt) => "#1f5f99",
             Series::Rt(Rt::TokioMt) => "#7fb3e0",
             Series::Rt(Rt::Smol) => "#2e9d5b",

@@ -141,7 +141,22 @@ fn verdict(met: bool) -> &'static str {
     }
 }
 
+/// What tracing may cost: corio-traced at most this × corio (issue 13).
+const TRACED: f64 = 2.0;
+
 fn target_cell(row: &Row) -> String {
+    let cell = workload_target_cell(row);
+    match (row.value(Rt::CorioTraced), row.value(Rt::Corio)) {
+        (Some(t), Some(c)) => format!(
+            "{cell}; corio-traced ≤ {TRACED:.2} × corio: {:.2}, {}",
+            t / c,
+            verdict(t / c <= TRACED)
+        ),
+        _ => cell,
+    }
+}
+
+fn workload_target_cell(row: &Row) -> String {
     let corio = row.value(Rt::Corio);
     match target(row.name) {
         Target::Peer(x) => match row.ratio() {

@@ -36,6 +36,8 @@ pub mod timers;
 pub enum Rt {
     /// corio's single event loop.
     Corio,
+    /// corio's single event loop recording a trace (`EventLoop::builder().trace`).
+    CorioTraced,
     /// tokio's current-thread runtime.
     TokioCt,
     /// tokio's multi-thread runtime with 2 workers.
@@ -52,8 +54,9 @@ pub enum Rt {
 
 impl Rt {
     /// Every runtime, in table order.
-    pub const ALL: [Rt; 7] = [
+    pub const ALL: [Rt; 8] = [
         Rt::Corio,
+        Rt::CorioTraced,
         Rt::TokioCt,
         Rt::TokioMt,
         Rt::Smol,
@@ -66,6 +69,7 @@ impl Rt {
     pub fn name(self) -> &'static str {
         match self {
             Rt::Corio => "corio",
+            Rt::CorioTraced => "corio-traced",
             Rt::TokioCt => "tokio-ct",
             Rt::TokioMt => "tokio-mt",
             Rt::Smol => "smol",

@@ -12,6 +12,37 @@ pub fn corio() -> corio::EventLoop {
     corio::EventLoop::new()
 }
 
+/// corio's single event loop recording a trace of every step, park and wake
+/// into a file in the temporary directory (issue 13's overhead row). The file
+/// is removed when the runtime is dropped, after the loop wrote it out.
+pub struct CorioTraced {
+    pub lp: Option<corio::EventLoop>,
+    path: std::path::PathBuf,
+}
+
+impl CorioTraced {
+    /// The traced loop.
+    pub fn lp(&self) -> &corio::EventLoop {
+        self.lp.as_ref().expect("the loop lives until drop")
+    }
+}
+
+impl Drop for CorioTraced {
+    fn drop(&mut self) {
+        drop(self.lp.take());
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+pub fn corio_traced() -> CorioTraced {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path =
+        std::env::temp_dir().join(format!("corio-bench-trace-{}-{n}.json", std::process::id()));
+    let lp = corio::EventLoop::builder().trace(&path).build().unwrap();
+    CorioTraced { lp: Some(lp), path }
+}
+
 /// tokio's current-thread runtime, with its timer and IO drivers.
 pub fn tokio_ct() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

@@ -1,6 +1,6 @@
 //! Scheduler workloads: spawn_many, yield_many, chained_spawn, ping_pong.
 
-use super::runtimes::{corio, smol, tokio_ct, tokio_mt};
+use super::runtimes::{corio, corio_traced, smol, tokio_ct, tokio_mt};
 use super::{Rt, Run, Workload};
 
 pub const SPAWN_MANY: usize = 100_000;
@@ -145,6 +145,10 @@ pub fn yield_many() -> Workload {
     .member(Rt::Corio, || {
         let rt = corio();
         Box::new(move || assert_eq!(rt.block_on(yield_many_corio()), YIELD_TOTAL)) as Run
+    })
+    .member(Rt::CorioTraced, || {
+        let rt = corio_traced();
+        Box::new(move || assert_eq!(rt.lp().block_on(yield_many_corio()), YIELD_TOTAL)) as Run
     })
     .member(Rt::TokioCt, || {
         let rt = tokio_ct();

@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::event_loop::observer::{LoopObserver, StepReport};
+use crate::event_loop::observer::{LoopObserver, StepOutcome};
 use crate::event_loop::LoopHandle;
 use crate::task::header::Header;
 
@@ -160,7 +160,7 @@ impl LoopObserver for Inspector {
         }));
     }
 
-    fn step_end(&self, _report: StepReport) {
+    fn step_end(&self, _task: u32, _outcome: StepOutcome) {
         self.set_step(None);
     }
 

@@ -3,130 +3,193 @@
 //!
 //! Switched on with `EventLoop::builder().trace(path)` or `CORIO_TRACE=path`.
 //! The recorder is the loop's [`LoopObserver`]: the core tells it what
-//! happens and it keeps compact [`Event`]s in a per-loop buffer, which
-//! `trace_writer.rs` turns into Trace Event Format JSON when the buffer
-//! reaches [`FLUSH_AT`] events and when the loop closes.
+//! happens, and it appends a 16-byte [`Record`] to a per-loop buffer. That is
+//! all it does on the loop's thread. When the buffer holds [`FLUSH_AT`]
+//! records, and when the loop closes, the buffer goes to the file's writer
+//! thread, which replays it into slices and arrows (`trace_replay.rs`) and
+//! writes Trace Event Format JSON (`trace_writer.rs`).
 //!
-//! What becomes what on the timeline (one track per loop thread):
+//! Why so little on the loop: a task that yields takes about 12 ns per step
+//! (`yield_many` in the comparison runner), and the budget for tracing it
+//! is one more step's worth. So
 //!
-//! * a turn of the cycle, a task step, a callback, a park, an IO poll and a
-//!   round of fired timers are *complete* slices (`"ph": "X"`), nested by
-//!   time: the turn encloses everything it did;
-//! * a spawn and a wake are *flows* (`"ph": "s"` → `"ph": "f"`): an arrow
-//!   from the slice that caused it (the parent's step, the park whose IO
-//!   readiness woke the task, the turn that took in another thread's wake)
-//!   to the first step that followed.
+//! * a record is stamped with the CPU's tick counter, not `Instant::now()`
+//!   (`trace_clock.rs`: 10 ns against 27 ns);
+//! * a step that follows another step in the same batch records no begin:
+//!   the replay starts it a nanosecond after the previous one ended, so a
+//!   step costs one clock read and one record (its end);
+//! * a task that wakes itself during its step (a yield) sets a flag on that
+//!   record instead of adding one;
+//! * a spawn or a wake records only the task it queued, with no clock read:
+//!   the replay knows which slice was open when it happened and draws the
+//!   arrow from there to that task's next step;
+//! * poll numbers, flow ids, pairing wakes with the steps they caused, and
+//!   the JSON are all the writer's work, on its own thread.
 //!
-//! A flow is written only once its arrival is known (both ends together), so
-//! a file never holds an arrow with one end, even when a woken task never
-//! ran again before the loop closed.
+//! A task's name reaches the buffer only when it is new or changed (the
+//! recorder remembers the last name it sent for each live named task).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::trace_buffer::RecordBuffer;
+use super::trace_clock::{ticks, Anchor};
+use super::trace_pool;
 use super::trace_writer::{self, TraceFile};
-use crate::event_loop::observer::{LoopObserver, ParkWake, StepReport};
+use crate::event_loop::observer::{LoopObserver, ParkWake, StepOutcome};
 use crate::task::header::Header;
 
-/// Events kept in memory before the buffer is written out.
+/// Records kept in memory before the buffer is handed to the writer.
 pub(crate) const FLUSH_AT: usize = 1 << 14;
 
-/// What a slice on the timeline was.
-#[derive(Debug)]
-pub(crate) enum Slice {
-    Iteration {
-        batch: usize,
-    },
-    Step(StepReport),
-    Callback,
-    Park {
-        timeout: Option<Duration>,
-        why: ParkWake,
-    },
-    IoPoll {
-        wakes: usize,
-    },
-    Timers {
-        fired: usize,
-    },
-}
-
-/// Why an arrow was drawn.
+/// What a [`Record`] says happened. Each mark's operand (`small`, and `at`
+/// where the mark records no time) is named in its docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FlowKind {
-    /// A task was spawned; the arrow ends at its first step.
-    Spawn,
-    /// A task was woken on the loop's thread.
-    Wake,
-    /// A task was woken from another thread (the arrow starts where the loop
-    /// took the wake from its injection queue).
-    RemoteWake,
+#[repr(u8)]
+pub(crate) enum Mark {
+    /// A turn of the cycle began.
+    IterationBegin,
+    /// The turn ended; `small` is the batch size.
+    IterationEnd,
+    /// Task `small` began a step that does not follow another step.
+    StepBegin,
+    /// Task `small`'s step ended; the flags hold the [`StepOutcome`] and
+    /// [`AFTER_STEP`], [`WOKE_ITSELF`].
+    StepEnd,
+    /// A callback began.
+    CallbackBegin,
+    /// The callback ended.
+    CallbackEnd,
+    /// The loop is about to block.
+    ParkBegin,
+    /// The park ended; `small` is the [`ParkWake`]. A `ParkTimeout` follows.
+    ParkEnd,
+    /// The timeout the park asked for, in nanoseconds, in `at` (`u64::MAX`:
+    /// none).
+    ParkTimeout,
+    /// The OS poll began.
+    IoPollBegin,
+    /// The OS poll ended; `small` is the number of socket waiters it woke.
+    IoPollEnd,
+    /// Expired timers are being collected.
+    TimersBegin,
+    /// `small` timers fired.
+    TimersEnd,
+    /// Task `small` was spawned (no time: see the module docs).
+    Spawned,
+    /// Task `small` was queued by a wake on the loop's thread (no time).
+    Woken,
+    /// Task `small` was queued by a wake from another thread (no time).
+    WokenRemotely,
+    /// Task `small` is now called `names[at]` of the batch (no time).
+    Named,
 }
 
-/// One entry of the buffer. Times are nanoseconds since the process's trace
-/// epoch (`trace_writer::now_ns`), shared by every loop writing one file.
-#[derive(Debug)]
-pub(crate) enum Event {
-    Slice {
-        start: u64,
-        end: u64,
-        what: Slice,
-    },
-    Flow {
-        id: u64,
-        kind: FlowKind,
-        from: u64,
-        to: u64,
-    },
+impl Mark {
+    const ALL: [Mark; 17] = [
+        Mark::IterationBegin,
+        Mark::IterationEnd,
+        Mark::StepBegin,
+        Mark::StepEnd,
+        Mark::CallbackBegin,
+        Mark::CallbackEnd,
+        Mark::ParkBegin,
+        Mark::ParkEnd,
+        Mark::ParkTimeout,
+        Mark::IoPollBegin,
+        Mark::IoPollEnd,
+        Mark::TimersBegin,
+        Mark::TimersEnd,
+        Mark::Spawned,
+        Mark::Woken,
+        Mark::WokenRemotely,
+        Mark::Named,
+    ];
 }
 
-/// A hasher for task ids (small distinct integers): the map below is on the
-/// path of every traced wake, and SipHash would dominate it.
-#[derive(Default)]
-struct IdHasher(u64);
+/// A `StepEnd` flag: the step began straight after the previous step ended
+/// (no `StepBegin` was recorded; the replay starts it 1 ns after that end).
+pub(crate) const AFTER_STEP: u8 = 1 << 2;
+/// A `StepEnd` flag: the task woke itself during the step (a yield), which
+/// would otherwise take a `Woken` record of its own.
+pub(crate) const WOKE_ITSELF: u8 = 1 << 3;
+/// The `StepEnd` flags that hold the [`StepOutcome`].
+pub(crate) const OUTCOME_BITS: u8 = 0b11;
 
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
+/// One entry of the buffer, 16 bytes: a time in ticks (`trace_clock.rs`),
+/// or the operand of a mark that records no time, and one word packing the
+/// mark, its flags and a 32-bit operand.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Record {
+    pub(crate) at: u64,
+    word: u64,
+}
 
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8 | u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+impl Record {
+    #[inline]
+    pub(crate) fn new(mark: Mark, flags: u8, small: u32, at: u64) -> Record {
+        Record {
+            at,
+            word: u64::from(small) << 32 | u64::from(flags) << 8 | mark as u64,
         }
     }
 
-    fn write_u32(&mut self, id: u32) {
-        self.0 = u64::from(id).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    /// A record of no meaning, to fill a buffer with (`trace_writer.rs`
+    /// touches new buffers before a loop gets them).
+    pub(crate) fn blank() -> Record {
+        Record { at: 0, word: 0 }
+    }
+
+    pub(crate) fn mark(self) -> Mark {
+        Mark::ALL[usize::from(self.word as u8)]
+    }
+
+    pub(crate) fn flags(self) -> u8 {
+        (self.word >> 8) as u8
+    }
+
+    /// The task, or the mark's small count.
+    pub(crate) fn small(self) -> u32 {
+        (self.word >> 32) as u32
     }
 }
 
-/// Flow ids are unique within a file, which several loops may share.
-static NEXT_FLOW: AtomicU64 = AtomicU64::new(1);
+/// What a loop hands to its file's writer: its records since the last
+/// batch, the names they refer to, and the clocks read when it was handed
+/// over (the end of its time span; the previous batch's anchor is the start).
+#[derive(Debug)]
+pub(crate) struct Batch {
+    pub(crate) records: Vec<Record>,
+    pub(crate) names: Vec<String>,
+    pub(crate) anchor: Anchor,
+}
 
 /// The recorder of one loop. See the module docs.
 pub(crate) struct TraceRecorder {
     file: Arc<TraceFile>,
     track: u64,
-    state: RefCell<Recording>,
+    records: RecordBuffer,
+    /// Whether the last record was a `StepEnd` (so a step beginning now
+    /// follows it straight away).
+    after_step: Cell<bool>,
+    /// The task whose step is running, if one is.
+    running: Cell<Option<u32>>,
+    /// Flags gathered for the running step's `StepEnd`.
+    step_flags: Cell<u8>,
+    names: RefCell<Names>,
 }
 
+/// Task names: off the path of an unnamed task's step.
 #[derive(Default)]
-struct Recording {
-    events: Vec<Event>,
-    /// Start times of the slices that began and have not ended, innermost last.
-    open: Vec<u64>,
-    /// For each task queued by a spawn or a wake: where and why, until its next step.
-    arriving: HashMap<u32, (FlowKind, u64), BuildHasherDefault<IdHasher>>,
-    /// When the last event was the end of a step: its time, which the next
-    /// step of the batch starts from (one clock read per step, not two).
-    step_ended: Option<u64>,
+struct Names {
+    /// Names referred to by this batch's `Named` records.
+    batch: Vec<String>,
+    /// The last name sent for each live named task.
+    sent: HashMap<u32, String>,
 }
 
 impl TraceRecorder {
@@ -134,167 +197,193 @@ impl TraceRecorder {
     /// process that trace into the same path, each on its own track).
     pub(crate) fn open(path: &Path) -> io::Result<TraceRecorder> {
         let file = trace_writer::open(path)?;
-        let track = file.new_track();
+        let track = file.new_track("loop", Some(Anchor::now()));
+        trace_pool::loop_traced_on_this_thread(&file, track);
         Ok(TraceRecorder {
+            records: RecordBuffer::new(file.empty_buffer()),
             file,
             track,
-            state: RefCell::new(Recording {
-                events: Vec::with_capacity(1024),
-                ..Recording::default()
-            }),
+            after_step: Cell::new(false),
+            running: Cell::new(None),
+            step_flags: Cell::new(0),
+            names: RefCell::new(Names::default()),
         })
     }
 
-    fn begin(&self) {
-        let now = trace_writer::now_ns();
-        let mut state = self.state.borrow_mut();
-        state.step_ended = None;
-        state.open.push(now);
-    }
-
-    fn end(&self, what: Slice) {
-        let end = trace_writer::now_ns();
-        let full = {
-            let mut state = self.state.borrow_mut();
-            let start = state.open.pop().unwrap_or(end);
-            state.step_ended = matches!(what, Slice::Step(_)).then_some(end);
-            state.events.push(Event::Slice { start, end, what });
-            state.events.len() >= FLUSH_AT
-        };
-        if full {
+    /// Appends a record, handing the buffer over when it is full.
+    #[inline]
+    fn push(&self, mark: Mark, flags: u8, small: u32, at: u64) {
+        self.after_step.set(mark == Mark::StepEnd);
+        if self.records.push(Record::new(mark, flags, small, at)) {
             self.flush();
         }
     }
 
-    /// A slice that began is not worth drawing (nothing happened in it).
-    fn discard(&self) {
-        let mut state = self.state.borrow_mut();
-        state.step_ended = None;
-        state.open.pop();
+    /// Records `mark` stamped with the time now.
+    #[inline]
+    fn timed(&self, mark: Mark, flags: u8, small: u32) {
+        self.push(mark, flags, small, ticks());
     }
 
-    /// Task `task` was queued. The arrow leaves from the start of the slice
-    /// being recorded (the waking step, the park, the turn): where a reader
-    /// looks for the cause, and no clock read on the path of every wake.
-    fn arrive(&self, task: u32, kind: FlowKind) {
-        let mut state = self.state.borrow_mut();
-        state.step_ended = None;
-        let from = match state.open.last() {
-            Some(&start) => start,
-            None => trace_writer::now_ns(),
+    /// Records `mark` with no time (a spawn, a wake, a name), `at` being
+    /// its operand.
+    #[inline]
+    fn untimed(&self, mark: Mark, small: u32, at: u64) {
+        self.push(mark, 0, small, at);
+    }
+
+    /// Sends the task's name if the writer does not have it yet.
+    #[cold]
+    fn note_name(&self, task: &Header) {
+        let Some(Some(name)) = task.peek_cold(|c| c.name.clone()) else {
+            return;
         };
-        state.arriving.entry(task).or_insert((kind, from));
+        let index = {
+            let mut names = self.names.borrow_mut();
+            if names.sent.get(&task.id) == Some(&name) {
+                return;
+            }
+            names.batch.push(name.clone());
+            names.sent.insert(task.id, name);
+            names.batch.len() as u64 - 1
+        };
+        self.untimed(Mark::Named, task.id, index);
     }
 
     /// Hands the buffer to the file's writer thread.
+    #[cold]
     fn flush(&self) {
-        let events = {
-            let mut state = self.state.borrow_mut();
-            let capacity = state.events.len();
-            std::mem::replace(&mut state.events, Vec::with_capacity(capacity))
+        let batch = Batch {
+            records: self.records.take(self.file.empty_buffer()),
+            names: std::mem::take(&mut self.names.borrow_mut().batch),
+            anchor: Anchor::now(),
         };
-        self.file.append(self.track, events);
+        self.file.append(self.track, batch);
     }
 }
 
 impl LoopObserver for TraceRecorder {
     fn iteration_begin(&self) {
-        self.begin();
+        self.timed(Mark::IterationBegin, 0, 0);
     }
 
     fn iteration_end(&self, batch: usize) {
-        self.end(Slice::Iteration { batch });
+        self.timed(Mark::IterationEnd, 0, saturate(batch));
     }
 
+    #[inline]
     fn step_begin(&self, task: &Header) {
-        let task = task.id;
-        let mut state = self.state.borrow_mut();
-        // Straight after another step, this one starts a nanosecond after it
-        // ended: no second clock read, and the two slices do not touch (a
-        // flow ending at a shared instant could bind to either).
-        let now = match state.step_ended.take() {
-            Some(end) => end + 1,
-            None => trace_writer::now_ns(),
-        };
-        state.open.push(now);
-        if let Some((kind, from)) = state.arriving.remove(&task) {
-            let id = NEXT_FLOW.fetch_add(1, Ordering::Relaxed);
-            state.events.push(Event::Flow {
-                id,
-                kind,
-                from,
-                to: now,
-            });
+        if task.has_cold() {
+            self.note_name(task);
+        }
+        self.running.set(Some(task.id));
+        if self.after_step.get() {
+            self.step_flags.set(AFTER_STEP);
+        } else {
+            self.step_flags.set(0);
+            self.timed(Mark::StepBegin, 0, task.id);
         }
     }
 
-    fn step_end(&self, report: StepReport) {
-        self.end(Slice::Step(report));
+    #[inline]
+    fn step_end(&self, task: u32, outcome: StepOutcome) {
+        let at = ticks();
+        self.running.set(None);
+        if outcome != StepOutcome::Pending {
+            self.forget_name(task);
+        }
+        self.push(
+            Mark::StepEnd,
+            self.step_flags.get() | outcome as u8,
+            task,
+            at,
+        );
     }
 
     fn callback_begin(&self) {
-        self.begin();
+        self.timed(Mark::CallbackBegin, 0, 0);
     }
 
     fn callback_end(&self) {
-        self.end(Slice::Callback);
+        self.timed(Mark::CallbackEnd, 0, 0);
     }
 
     fn park_begin(&self) {
-        self.begin();
+        self.timed(Mark::ParkBegin, 0, 0);
     }
 
     fn park_end(&self, why: ParkWake, timeout: Option<Duration>) {
-        self.end(Slice::Park { timeout, why });
+        self.timed(Mark::ParkEnd, 0, why as u32);
+        let timeout = timeout.map_or(u64::MAX, |t| {
+            u64::try_from(t.as_nanos()).unwrap_or(u64::MAX - 1)
+        });
+        self.untimed(Mark::ParkTimeout, 0, timeout);
     }
 
     fn io_poll_begin(&self) {
-        self.begin();
+        self.timed(Mark::IoPollBegin, 0, 0);
     }
 
     fn io_poll_end(&self, wakes: usize) {
-        if wakes == 0 {
-            self.discard();
-        } else {
-            self.end(Slice::IoPoll { wakes });
-        }
+        self.timed(Mark::IoPollEnd, 0, saturate(wakes));
     }
 
     fn timers_begin(&self) {
-        self.begin();
+        self.timed(Mark::TimersBegin, 0, 0);
     }
 
     fn timers_end(&self, fired: usize) {
-        if fired == 0 {
-            self.discard();
+        self.timed(Mark::TimersEnd, 0, saturate(fired));
+    }
+
+    #[inline]
+    fn spawned(&self, child: u32) {
+        self.untimed(Mark::Spawned, child, 0);
+    }
+
+    #[inline]
+    fn woken(&self, task: u32) {
+        if self.running.get() == Some(task) {
+            self.step_flags.set(self.step_flags.get() | WOKE_ITSELF);
         } else {
-            self.end(Slice::Timers { fired });
+            self.untimed(Mark::Woken, task, 0);
         }
     }
 
-    fn spawned(&self, child: u32) {
-        self.arrive(child, FlowKind::Spawn);
-    }
-
-    fn woken(&self, task: u32) {
-        self.arrive(task, FlowKind::Wake);
-    }
-
     fn woken_remotely(&self, task: u32) {
-        self.arrive(task, FlowKind::RemoteWake);
+        self.untimed(Mark::WokenRemotely, task, 0);
     }
 
     fn close(&self) {
+        trace_pool::loop_closed_on_this_thread(&self.file, self.track);
         self.flush();
-        self.state.borrow_mut().arriving.clear();
+        self.names.borrow_mut().sent.clear();
         // The trace is complete in the file when the loop's close returns.
         self.file.sync();
     }
 }
 
+/// A count as a record's 32-bit operand.
+fn saturate(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl TraceRecorder {
+    /// Task `task` finished: its name is no longer needed. Out of line:
+    /// a task finishes once, and the step path stays short.
+    #[cold]
+    #[inline(never)]
+    fn forget_name(&self, task: u32) {
+        let mut names = self.names.borrow_mut();
+        if !names.sent.is_empty() {
+            names.sent.remove(&task);
+        }
+    }
+}
+
 impl Drop for TraceRecorder {
     fn drop(&mut self) {
-        if !self.state.get_mut().events.is_empty() {
+        if !self.records.is_empty() {
             self.flush();
             self.file.sync();
         }

@@ -13,43 +13,64 @@
 //! overwritten by the next batch, so a program that crashes still leaves a
 //! trace that opens.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
 
-use super::trace::{Event, FlowKind, Slice};
+use super::trace::{Batch, Record, FLUSH_AT};
+use super::trace_clock::Anchor;
+use super::trace_replay::{Event, FlowKind, Slice, TrackReplay};
 use crate::event_loop::observer::{ParkWake, StepOutcome};
 
 /// The end of the file after every write; overwritten by the next one.
 const TAIL: &str = "\n]\n";
 
-/// Nanoseconds since the first traced event of the process: one time base for
-/// every loop (and thread) writing into a trace.
-pub(crate) fn now_ns() -> u64 {
-    static EPOCH: OnceLock<Instant> = OnceLock::new();
-    let epoch = *EPOCH.get_or_init(Instant::now);
-    u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
-}
+/// How many jobs may wait for the writer before a loop handing over a batch
+/// waits for it. The writer is the slow half: JSON takes about 350 bytes
+/// per step, which costs several times the step itself. So a loop stepping
+/// flat out runs ahead of the writer, holding up to this many batches of
+/// records (384 KiB each: 96 MiB in all); beyond that it waits, and a
+/// program that records faster than its file is written slows down to the
+/// writer's pace rather than growing without bound.
+const BACKLOG: usize = 256;
 
-/// A trace file shared by the loops that write into it. The formatting and
-/// the writing happen on its own thread (`corio-trace-<n>`): a loop hands
-/// over a full buffer and goes on running, so what tracing costs the loop is
-/// the recording, not the JSON.
+/// How many empty record buffers the writer keeps ready for the loops.
+const SPARE_BUFFERS: usize = 16;
+
+/// A trace file shared by the loops that write into it. The replaying, the
+/// formatting and the writing happen on its own thread (`corio-trace-<n>`):
+/// a loop hands over a full buffer and goes on running, so what tracing
+/// costs the loop is the recording, not the JSON.
 pub(crate) struct TraceFile {
     path: PathBuf,
-    jobs: Mutex<mpsc::Sender<Job>>,
+    jobs: Mutex<mpsc::SyncSender<Job>>,
     /// Tracks handed out so far.
     tracks: AtomicU64,
+    /// Empty record buffers, for the loops to fill: ones the writer emptied,
+    /// or new ones it touched first. A loop that allocated its own would
+    /// take a page fault every 256 records, as much again as recording them.
+    spare: Arc<SpareBuffers>,
 }
+
+/// Emptied record buffers, shared by a file and its writer thread.
+type SpareBuffers = Mutex<Vec<Vec<Record>>>;
 
 /// Work for a file's writer thread.
 enum Job {
-    /// Bytes written as they are (a track's metadata).
-    Chunk(Vec<u8>),
-    /// A loop's buffer, formatted on `track`.
+    /// A new track: its metadata, and for a loop's track the clocks read
+    /// when it opened (its records are replayed; a worker's are not).
+    Track {
+        track: u64,
+        label: String,
+        anchor: Option<Anchor>,
+    },
+    /// A loop's records, replayed on its track.
+    Batch { track: u64, batch: Batch },
+    /// Events made already (a pool worker's), written on `track`.
     Events { track: u64, events: Vec<Event> },
     /// Answered once everything sent before it is in the file.
     Sync(mpsc::Sender<()>),
@@ -64,50 +85,56 @@ pub(crate) fn open(path: &Path) -> io::Result<Arc<TraceFile>> {
         return Ok(found.clone());
     }
     let file = File::create(path)?;
-    let (jobs, inbox) = mpsc::channel();
+    let (jobs, inbox) = mpsc::sync_channel(BACKLOG);
     let shown = path.to_path_buf();
+    let spare = Arc::new(Mutex::new(Vec::new()));
+    let writer_spare = spare.clone();
     std::thread::Builder::new()
         .name(format!("corio-trace-{}", open.len() + 1))
-        .spawn(move || write_jobs(&shown, file, &inbox))?;
+        .spawn(move || write_jobs(&shown, file, &inbox, &writer_spare))?;
     let trace = Arc::new(TraceFile {
         path: path.to_path_buf(),
         jobs: Mutex::new(jobs),
         tracks: AtomicU64::new(0),
+        spare,
     });
     open.push(trace.clone());
     Ok(trace)
 }
 
 impl TraceFile {
-    /// A new track (a `tid`), named after the calling thread.
-    pub(crate) fn new_track(&self) -> u64 {
+    /// A new track (a `tid`) for the calling thread, called `corio <kind>
+    /// <track> (<thread name>)`. A loop's track gives the clocks read as it
+    /// opens (`anchor`); a pool worker's track gives none.
+    pub(crate) fn new_track(&self, kind: &str, anchor: Option<Anchor>) -> u64 {
         let track = self.tracks.fetch_add(1, Ordering::Relaxed) + 1;
         let thread = std::thread::current();
-        let mut out = String::new();
-        let _ = std::fmt::Write::write_fmt(&mut out, format_args!(
-            "{{\"ph\":\"M\",\"name\":\"process_name\",\"ts\":0,\"pid\":{},\"tid\":{track},\"args\":{{\"name\":\"corio\"}}}},\n\
-             {{\"ph\":\"M\",\"name\":\"thread_name\",\"ts\":0,\"pid\":{},\"tid\":{track},\"args\":{{\"name\":",
-            std::process::id(),
-            std::process::id(),
-        ));
-        let mut out = out.into_bytes();
-        push_string(
-            &mut out,
-            &format!(
-                "corio loop {track} ({})",
+        self.send(Job::Track {
+            track,
+            label: format!(
+                "corio {kind} {track} ({})",
                 thread.name().unwrap_or("unnamed thread")
             ),
-        );
-        out.extend_from_slice(b"}}");
-        self.send(Job::Chunk(out));
+            anchor,
+        });
         track
     }
 
-    /// Hands `events` of `track` to the writer thread.
-    pub(crate) fn append(&self, track: u64, events: Vec<Event>) {
-        if !events.is_empty() {
-            self.send(Job::Events { track, events });
-        }
+    /// An empty record buffer with room for a batch: one the writer
+    /// emptied or touched, or a new one.
+    pub(crate) fn empty_buffer(&self) -> Vec<Record> {
+        let spare = self.spare.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        spare.unwrap_or_else(|| Vec::with_capacity(FLUSH_AT))
+    }
+
+    /// Hands a loop's `batch` of `track` to the writer thread.
+    pub(crate) fn append(&self, track: u64, batch: Batch) {
+        self.send(Job::Batch { track, batch });
+    }
+
+    /// Hands `events` of `track` (made already) to the writer thread.
+    pub(crate) fn append_events(&self, track: u64, events: Vec<Event>) {
+        self.send(Job::Events { track, events });
     }
 
     /// Waits until everything handed over so far is in the file.
@@ -119,25 +146,49 @@ impl TraceFile {
     }
 
     fn send(&self, job: Job) {
-        let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner()).clone();
         // A send fails only if the writer thread ended (it reported why).
         let _ = jobs.send(job);
     }
 }
 
-/// The writer thread of one file: formats and writes until every sender is gone.
-fn write_jobs(path: &Path, mut file: File, inbox: &mpsc::Receiver<Job>) {
+/// The writer thread of one file: replays, formats and writes until every
+/// sender is gone.
+fn write_jobs(path: &Path, mut file: File, inbox: &mpsc::Receiver<Job>, spare: &SpareBuffers) {
     let mut started = false;
     let pid = u64::from(std::process::id());
+    let mut replays: HashMap<u64, TrackReplay> = HashMap::new();
+    let mut next_flow = 1;
     while let Ok(job) = inbox.recv() {
         let chunk = match job {
-            Job::Chunk(bytes) => bytes,
-            Job::Events { track, events } => render_all(&events, pid, track),
+            Job::Track {
+                track,
+                label,
+                anchor,
+            } => {
+                if let Some(anchor) = anchor {
+                    replays.insert(track, TrackReplay::new(track, anchor));
+                }
+                track_metadata(pid, track, &label)
+            }
+            Job::Batch { track, mut batch } => {
+                let Some(replay) = replays.get_mut(&track) else {
+                    continue;
+                };
+                let events = replay.replay(&mut batch);
+                give_back(spare, batch.records);
+                top_up(spare);
+                render_all(&events, pid, track, &mut next_flow)
+            }
+            Job::Events { track, events } => render_all(&events, pid, track, &mut next_flow),
             Job::Sync(done) => {
                 let _ = done.send(());
                 continue;
             }
         };
+        if chunk.is_empty() {
+            continue;
+        }
         if let Err(e) = write_chunk(&mut file, started, &chunk) {
             eprintln!(
                 "corio: could not write the trace to {} ({e}); tracing stops",
@@ -148,6 +199,50 @@ fn write_jobs(path: &Path, mut file: File, inbox: &mpsc::Receiver<Job>) {
         }
         started = true;
     }
+}
+
+/// Keeps `records` (emptied) for a loop to reuse.
+fn give_back(spare: &SpareBuffers, mut records: Vec<Record>) {
+    records.clear();
+    let mut spare = spare.lock().unwrap_or_else(|e| e.into_inner());
+    if spare.len() < SPARE_BUFFERS {
+        spare.push(records);
+    }
+}
+
+/// Fills the spare buffers up to [`SPARE_BUFFERS`] with new ones whose
+/// pages this thread has touched, so the loops do not fault them in.
+fn top_up(spare: &SpareBuffers) {
+    let missing =
+        SPARE_BUFFERS.saturating_sub(spare.lock().unwrap_or_else(|e| e.into_inner()).len());
+    for _ in 0..missing {
+        let mut records = vec![Record::blank(); FLUSH_AT];
+        records.clear();
+        spare
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(records);
+    }
+}
+
+/// The two metadata events naming a track.
+fn track_metadata(pid: u64, track: u64, label: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (what, name) in [("process_name", "corio"), ("thread_name", label)] {
+        if what == "thread_name" {
+            out.extend_from_slice(b",\n");
+        }
+        out.extend_from_slice(b"{\"ph\":\"M\",\"name\":\"");
+        out.extend_from_slice(what.as_bytes());
+        out.extend_from_slice(b"\",\"ts\":0,\"pid\":");
+        push_u64(&mut out, pid);
+        out.extend_from_slice(b",\"tid\":");
+        push_u64(&mut out, track);
+        out.extend_from_slice(b",\"args\":{\"name\":");
+        push_string(&mut out, name);
+        out.extend_from_slice(b"}}");
+    }
+    out
 }
 
 /// Appends `chunk` to the array in `file`, leaving the file valid JSON.
@@ -163,28 +258,32 @@ fn write_chunk(file: &mut File, started: bool, chunk: &[u8]) -> io::Result<()> {
     file.flush()
 }
 
-/// `events` of `track` as JSON objects separated by commas.
-fn render_all(events: &[Event], pid: u64, track: u64) -> Vec<u8> {
-    // The `pid` and `tid` fields are the same for every event of a track.
-    let mut ids = b",\"pid\":".to_vec();
-    push_u64(&mut ids, pid);
-    ids.extend_from_slice(b",\"tid\":");
-    push_u64(&mut ids, track);
-    let mut out = Vec::with_capacity(events.len() * 160);
+/// `events` of `track` as JSON objects separated by commas; flows take
+/// their ids from `next_flow` (unique within the file: one writer numbers
+/// every track's arrows).
+fn render_all(events: &[Event], pid: u64, track: u64, next_flow: &mut u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(events.len() * 200);
     for (i, event) in events.iter().enumerate() {
         if i > 0 {
             out.extend_from_slice(b",\n");
         }
-        render(&mut out, event, &ids);
+        render(&mut out, event, pid, track, next_flow);
     }
     out
 }
 
+/// `,"pid":..,"tid":..`: where an event is drawn.
+fn push_ids(out: &mut Vec<u8>, pid: u64, track: u64) {
+    out.extend_from_slice(b",\"pid\":");
+    push_u64(out, pid);
+    out.extend_from_slice(b",\"tid\":");
+    push_u64(out, track);
+}
+
 /// One event as a JSON object (two for a flow: its start and its end).
-/// `ids` is the `,"pid":..,"tid":..` part. Numbers are formatted by hand
-/// (`push_u64`): a trace holds millions of them, and `write!` would cost
-/// several times the step it describes.
-fn render(out: &mut Vec<u8>, event: &Event, ids: &[u8]) {
+/// Numbers are formatted by hand (`push_u64`): a trace holds millions of
+/// them, and `write!` would cost several times the step it describes.
+fn render(out: &mut Vec<u8>, event: &Event, pid: u64, track: u64, next_flow: &mut u64) {
     match event {
         Event::Slice { start, end, what } => {
             let (cat, name) = slice_names(what);
@@ -192,42 +291,50 @@ fn render(out: &mut Vec<u8>, event: &Event, ids: &[u8]) {
             out.extend_from_slice(cat.as_bytes());
             out.extend_from_slice(b"\",\"name\":");
             match what {
-                Slice::Step(report) => match &report.name {
-                    Some(name) => push_string(out, name),
-                    None => {
-                        out.extend_from_slice(b"\"Task-");
-                        push_u64(out, u64::from(report.task));
-                        out.push(b'"');
-                    }
-                },
+                Slice::Step {
+                    name: Some(name), ..
+                } => push_string(out, name),
+                Slice::Step { task, .. } => {
+                    out.extend_from_slice(b"\"Task-");
+                    push_u64(out, u64::from(*task));
+                    out.push(b'"');
+                }
                 _ => push_string(out, name),
             }
             out.extend_from_slice(b",\"ts\":");
             push_micros(out, *start);
             out.extend_from_slice(b",\"dur\":");
             push_micros(out, end.saturating_sub(*start));
-            out.extend_from_slice(ids);
+            push_ids(out, pid, track);
             out.extend_from_slice(b",\"args\":{");
             slice_args(out, what, end.saturating_sub(*start));
             out.extend_from_slice(b"}}");
         }
-        Event::Flow { id, kind, from, to } => {
+        Event::Flow {
+            kind,
+            from_track,
+            from,
+            to,
+        } => {
             let name = match kind {
                 FlowKind::Spawn => "spawn",
                 FlowKind::Wake => "wake",
                 FlowKind::RemoteWake => "wake from another thread",
+                FlowKind::PoolJob => "pool job",
             };
-            for (ph, ts) in [("s", *from), ("f", *to)] {
+            let id = *next_flow;
+            *next_flow += 1;
+            for (ph, ts, on) in [("s", *from, *from_track), ("f", *to, track)] {
                 out.extend_from_slice(b"{\"ph\":\"");
                 out.extend_from_slice(ph.as_bytes());
                 out.extend_from_slice(if ph == "f" { "\",\"bp\":\"e" } else { "" }.as_bytes());
                 out.extend_from_slice(b"\",\"cat\":\"flow\",\"name\":\"");
                 out.extend_from_slice(name.as_bytes());
                 out.extend_from_slice(b"\",\"id\":");
-                push_u64(out, *id);
+                push_u64(out, id);
                 out.extend_from_slice(b",\"ts\":");
                 push_micros(out, ts);
-                out.extend_from_slice(ids);
+                push_ids(out, pid, on);
                 out.extend_from_slice(if ph == "s" { "},\n" } else { "}" }.as_bytes());
             }
         }
@@ -237,11 +344,12 @@ fn render(out: &mut Vec<u8>, event: &Event, ids: &[u8]) {
 fn slice_names(what: &Slice) -> (&'static str, &'static str) {
     match what {
         Slice::Iteration { .. } => ("loop", "iteration"),
-        Slice::Step(_) => ("step", ""),
+        Slice::Step { .. } => ("step", ""),
         Slice::Callback => ("callback", "callback"),
         Slice::Park { .. } => ("park", "park"),
         Slice::IoPoll { .. } => ("io", "io poll"),
         Slice::Timers { .. } => ("timer", "timers fired"),
+        Slice::PoolJob => ("pool", "pool job"),
     }
 }
 
@@ -249,24 +357,29 @@ fn slice_args(out: &mut Vec<u8>, what: &Slice, dur_ns: u64) {
     match what {
         Slice::Iteration { batch } => {
             out.extend_from_slice(b"\"batch\":");
-            push_u64(out, *batch as u64);
+            push_u64(out, *batch);
         }
-        Slice::Step(report) => {
-            let outcome = match report.outcome {
+        Slice::Step {
+            task,
+            poll,
+            outcome,
+            ..
+        } => {
+            let outcome = match outcome {
                 StepOutcome::Pending => "pending",
                 StepOutcome::Ready => "ready",
                 StepOutcome::Cancelled => "cancelled",
                 StepOutcome::Panicked => "panicked",
             };
             out.extend_from_slice(b"\"task\":");
-            push_u64(out, u64::from(report.task));
+            push_u64(out, u64::from(*task));
             out.extend_from_slice(b",\"poll\":");
-            push_u64(out, u64::from(report.poll));
+            push_u64(out, u64::from(*poll));
             out.extend_from_slice(b",\"outcome\":\"");
             out.extend_from_slice(outcome.as_bytes());
             out.push(b'"');
         }
-        Slice::Callback => {}
+        Slice::Callback | Slice::PoolJob => {}
         Slice::Park { timeout, why } => {
             out.extend_from_slice(b"\"timeout_us\":");
             match timeout {
@@ -289,11 +402,11 @@ fn slice_args(out: &mut Vec<u8>, what: &Slice, dur_ns: u64) {
         }
         Slice::IoPoll { wakes } => {
             out.extend_from_slice(b"\"wakes\":");
-            push_u64(out, *wakes as u64);
+            push_u64(out, *wakes);
         }
         Slice::Timers { fired } => {
             out.extend_from_slice(b"\"fired\":");
-            push_u64(out, *fired as u64);
+            push_u64(out, *fired);
         }
     }
 }

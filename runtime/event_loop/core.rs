@@ -292,7 +292,9 @@ impl LoopCore {
             Runnable::Task(task) => {
                 StatCounters::bump(&self.stats.tasks_polled);
                 match &self.observer {
-                    None => harness::run_task(self, task),
+                    None => {
+                        harness::run_task(self, task);
+                    }
                     Some(watcher) => observer::run_task_observed(self, &**watcher, task),
                 }
             }
@@ -643,7 +645,9 @@ impl LoopCore {
         loop {
             let next = self.ready.borrow_mut().pop();
             match next {
-                Some(Runnable::Task(task)) => harness::run_task(self, task),
+                Some(Runnable::Task(task)) => {
+                    harness::run_task(self, task);
+                }
                 Some(Runnable::Callback(cb)) => drop_contained("dropping a callback at close", cb),
                 None => break,
             }

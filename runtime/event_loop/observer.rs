@@ -17,9 +17,9 @@ use std::time::Duration;
 use super::core::LoopCore;
 use crate::task::harness;
 use crate::task::header::Header;
-use crate::task::state::{Outcome, COMPLETE};
+use crate::task::state::COMPLETE;
 
-/// How a task step ended.
+/// How a task step ended (the trace stores it as its discriminant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum StepOutcome {
     /// The future returned `Poll::Pending`: it waits for a wake.
@@ -32,18 +32,8 @@ pub(crate) enum StepOutcome {
     Panicked,
 }
 
-/// One finished task step, as the observer is told it.
-#[derive(Debug, Clone)]
-pub(crate) struct StepReport {
-    pub(crate) task: u32,
-    /// The name given to the task, if any (`Task-<id>` otherwise).
-    pub(crate) name: Option<String>,
-    /// How many times the future has been polled, this step included.
-    pub(crate) poll: u32,
-    pub(crate) outcome: StepOutcome,
-}
-
-/// What a park returned for, as far as the loop can tell afterwards.
+/// What a park returned for, as far as the loop can tell afterwards (the
+/// trace stores it as its discriminant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ParkWake {
     /// Sockets became ready.
@@ -68,8 +58,8 @@ pub(crate) trait LoopObserver {
     fn iteration_end(&self, _batch: usize) {}
     /// Task `task` is about to run a step.
     fn step_begin(&self, _task: &Header) {}
-    /// The step that began last ended.
-    fn step_end(&self, _report: StepReport) {}
+    /// The step of `task` that began last ended with `outcome`.
+    fn step_end(&self, _task: u32, _outcome: StepOutcome) {}
     /// A callback is about to run.
     fn callback_begin(&self) {}
     /// The callback ended.
@@ -122,7 +112,7 @@ impl ParkWake {
 }
 
 /// Runs one step of `task` (as `harness::run_task`) and tells `observer`
-/// when it began, how it ended and which poll it was.
+/// when it began and how it ended.
 pub(crate) fn run_task_observed(
     core: &LoopCore,
     observer: &dyn LoopObserver,
@@ -135,25 +125,12 @@ pub(crate) fn run_task_observed(
         harness::run_task(core, task);
         return;
     }
-    // The step may complete the task and give up the loop's reference; this
-    // one keeps the header readable until the report is made.
-    h.retain();
+    // Read now: the step may complete the task and free it.
+    let id = h.id;
     observer.step_begin(h);
-    harness::run_task(core, task);
-    let outcome = match h.state.outcome() {
-        None => StepOutcome::Pending,
-        Some(Outcome::Returned) => StepOutcome::Ready,
-        Some(Outcome::Cancelled) => StepOutcome::Cancelled,
-        Some(Outcome::Panicked) => StepOutcome::Panicked,
-    };
-    observer.step_end(StepReport {
-        task: h.id,
-        name: h.peek_cold(|c| c.name.clone()).flatten(),
-        poll: h.state.poll_count(),
-        outcome,
-    });
-    // SAFETY: the reference retained above.
-    unsafe { Header::release(task) };
+    if let Some(outcome) = harness::run_task(core, task) {
+        observer.step_end(id, outcome);
+    }
 }
 
 /// Two observers as one (the trace recorder and the inspector), each told
@@ -176,9 +153,9 @@ impl LoopObserver for Both {
         self.0.step_begin(task);
         self.1.step_begin(task);
     }
-    fn step_end(&self, report: StepReport) {
-        self.1.step_end(report.clone());
-        self.0.step_end(report);
+    fn step_end(&self, task: u32, outcome: StepOutcome) {
+        self.0.step_end(task, outcome);
+        self.1.step_end(task, outcome);
     }
     fn callback_begin(&self) {
         self.0.callback_begin();

@@ -29,6 +29,7 @@ use std::thread::{JoinHandle, ThreadId};
 
 use super::future::{ExecutorError, PoolFuture};
 use crate::containment::drop_contained;
+use crate::debug::trace_pool::{self, JobTrace};
 
 /// A job on the queue: runs and settles its future, or cancels it.
 trait Job: Send {
@@ -40,6 +41,8 @@ trait Job: Send {
 struct TypedJob<T, F> {
     f: F,
     future: PoolFuture<T>,
+    /// Where it was submitted from, when that was a traced loop's thread.
+    trace: Option<JobTrace>,
 }
 
 impl<T: Send + 'static, F: FnOnce() -> T + Send> Job for TypedJob<T, F> {
@@ -49,8 +52,12 @@ impl<T: Send + 'static, F: FnOnce() -> T + Send> Job for TypedJob<T, F> {
             drop_contained("dropping a cancelled pool job", self);
             return;
         }
-        let outcome = catch_unwind(AssertUnwindSafe(self.f));
-        self.future.finish(outcome);
+        let TypedJob { f, future, trace } = *self;
+        let outcome = match trace {
+            Some(trace) => trace.record(|| catch_unwind(AssertUnwindSafe(f))),
+            None => catch_unwind(AssertUnwindSafe(f)),
+        };
+        future.finish(outcome);
     }
 
     fn cancel(self: Box<Self>) {
@@ -166,6 +173,7 @@ impl ThreadPoolExecutor {
         T: Send + 'static,
     {
         let future = PoolFuture::new_pending();
+        let trace = trace_pool::job_submitted();
         let mut s = lock(&self.shared);
         if s.shut_down {
             return Err(ExecutorError::ShutDown);
@@ -173,6 +181,7 @@ impl ThreadPoolExecutor {
         s.queue.push_back(Box::new(TypedJob {
             f: job,
             future: future.clone(),
+            trace,
         }));
         // Each queued job will be taken by one idle worker; start a new worker
         // when the idle ones are all spoken for (CPython claims an idle thread

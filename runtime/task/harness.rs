@@ -21,9 +21,12 @@ use crate::containment::{contain, drop_payload};
 use crate::debug;
 use crate::event_loop::context;
 use crate::event_loop::core::LoopCore;
+use crate::event_loop::observer::StepOutcome;
 
 /// Runs one step of `task`, whose ready-queue entry the loop just popped.
-pub(crate) fn run_task(core: &LoopCore, task: NonNull<Header>) {
+/// Returns how the step ended, or `None` when the entry was not a step (the
+/// task completed while queued).
+pub(crate) fn run_task(core: &LoopCore, task: NonNull<Header>) -> Option<StepOutcome> {
     // SAFETY: an entry in the ready queue is covered by the loop's reference.
     let h = unsafe { task.as_ref() };
     h.state.transition_to_dequeued();
@@ -32,11 +35,10 @@ pub(crate) fn run_task(core: &LoopCore, task: NonNull<Header>) {
         // reference for this entry to release.
         // SAFETY: that reference is ours to give up.
         unsafe { Header::release(task) };
-        return;
+        return None;
     }
     if h.state.is(CANCEL_REQUESTED) {
-        cancel_now(core, task);
-        return;
+        return Some(cancel_now(core, task));
     }
     h.state.transition_to_running();
     core.reset_io_budget();
@@ -53,18 +55,22 @@ pub(crate) fn run_task(core: &LoopCore, task: NonNull<Header>) {
     if let Some(started) = started {
         debug::record_poll(core.debug(), h, started.elapsed());
     }
-    match result {
-        PollResult::Pending => {}
-        PollResult::Returned => complete(core, task, Outcome::Returned),
+    Some(match result {
+        PollResult::Pending => StepOutcome::Pending,
+        PollResult::Returned => {
+            complete(core, task, Outcome::Returned);
+            StepOutcome::Ready
+        }
         PollResult::Panicked(payload) => {
             h.with_cold(|c| c.panic_payload = Some(payload));
             complete(core, task, Outcome::Panicked);
+            StepOutcome::Panicked
         }
-    }
+    })
 }
 
 /// Drops the future of a task whose cancellation was requested, and completes it.
-pub(crate) fn cancel_now(core: &LoopCore, task: NonNull<Header>) {
+pub(crate) fn cancel_now(core: &LoopCore, task: NonNull<Header>) -> StepOutcome {
     // SAFETY: the loop's reference keeps the task alive until `complete`.
     let h = unsafe { task.as_ref() };
     // The future's destructor is the Rust counterpart of asyncio's cleanup after
@@ -74,10 +80,14 @@ pub(crate) fn cancel_now(core: &LoopCore, task: NonNull<Header>) {
     let panicked = unsafe { (h.vtable.drop_future)(task) };
     drop(current);
     match panicked {
-        None => complete(core, task, Outcome::Cancelled),
+        None => {
+            complete(core, task, Outcome::Cancelled);
+            StepOutcome::Cancelled
+        }
         Some(payload) => {
             h.with_cold(|c| c.panic_payload = Some(payload));
             complete(core, task, Outcome::Panicked);
+            StepOutcome::Panicked
         }
     }
 }

@@ -120,6 +120,16 @@ impl Header {
         out
     }
 
+    /// Whether the cold part exists (a name, a callback, debug data...).
+    #[inline]
+    pub(crate) fn has_cold(&self) -> bool {
+        // SAFETY: `cold` is touched only on the loop's thread, and no
+        // reference into the cell outlives a call (`with_cold` and
+        // `peek_cold` move the box out and back), so this read aliases
+        // no `&mut`.
+        unsafe { (*self.cold.as_ptr()).is_some() }
+    }
+
     /// Runs `f` on the cold part if it exists, without creating it.
     pub(crate) fn peek_cold<R>(&self, f: impl FnOnce(&mut TaskCold) -> R) -> Option<R> {
         let mut cold = self.cold.take()?;
