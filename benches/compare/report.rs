@@ -143,17 +143,28 @@ fn verdict(met: bool) -> &'static str {
 
 /// What tracing may cost: corio-traced at most this × corio (issue 13).
 const TRACED: f64 = 2.0;
+/// What the observer seam may cost when no one watches: corio at most this
+/// × corio-no-seam, corio built without its `observe` feature (issue 13).
+const SEAM: f64 = 1.02;
 
 fn target_cell(row: &Row) -> String {
-    let cell = workload_target_cell(row);
-    match (row.value(Rt::CorioTraced), row.value(Rt::Corio)) {
-        (Some(t), Some(c)) => format!(
-            "{cell}; corio-traced ≤ {TRACED:.2} × corio: {:.2}, {}",
+    let mut cell = workload_target_cell(row);
+    let corio = row.value(Rt::Corio);
+    if let (Some(t), Some(c)) = (row.value(Rt::CorioTraced), corio) {
+        cell.push_str(&format!(
+            "; corio-traced ≤ {TRACED:.2} × corio: {:.2}, {}",
             t / c,
             verdict(t / c <= TRACED)
-        ),
-        _ => cell,
+        ));
     }
+    if let (Some(c), Some(u)) = (corio, row.value(Rt::CorioUntraced)) {
+        cell.push_str(&format!(
+            "; corio ≤ {SEAM:.2} × corio-no-seam: {:.2}, {}",
+            c / u,
+            verdict(c / u <= SEAM)
+        ));
+    }
+    cell
 }
 
 fn workload_target_cell(row: &Row) -> String {

@@ -38,6 +38,9 @@ pub enum Rt {
     Corio,
     /// corio's single event loop recording a trace (`EventLoop::builder().trace`).
     CorioTraced,
+    /// corio built without its `observe` feature (the `corio-untraced`
+    /// crate): the loop with no observer seam at all.
+    CorioUntraced,
     /// tokio's current-thread runtime.
     TokioCt,
     /// tokio's multi-thread runtime with 2 workers.
@@ -54,9 +57,10 @@ pub enum Rt {
 
 impl Rt {
     /// Every runtime, in table order.
-    pub const ALL: [Rt; 8] = [
+    pub const ALL: [Rt; 9] = [
         Rt::Corio,
         Rt::CorioTraced,
+        Rt::CorioUntraced,
         Rt::TokioCt,
         Rt::TokioMt,
         Rt::Smol,
@@ -70,6 +74,7 @@ impl Rt {
         match self {
             Rt::Corio => "corio",
             Rt::CorioTraced => "corio-traced",
+            Rt::CorioUntraced => "corio-no-seam",
             Rt::TokioCt => "tokio-ct",
             Rt::TokioMt => "tokio-mt",
             Rt::Smol => "smol",

@@ -97,6 +97,27 @@ async fn yield_many_corio() -> usize {
     n
 }
 
+/// yield_many_corio, on corio built without its observer seam.
+async fn yield_many_untraced() -> usize {
+    let handles: Vec<_> = (0..YIELD_TASKS)
+        .map(|_| {
+            corio_untraced::spawn(async {
+                let mut n = 0;
+                for _ in 0..YIELDS {
+                    corio_untraced::yield_now().await;
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    let mut n = 0;
+    for h in handles {
+        n += h.await.unwrap();
+    }
+    n
+}
+
 async fn yield_many_tokio() -> usize {
     let handles: Vec<_> = (0..YIELD_TASKS)
         .map(|_| {
@@ -149,6 +170,10 @@ pub fn yield_many() -> Workload {
     .member(Rt::CorioTraced, || {
         let rt = corio_traced();
         Box::new(move || assert_eq!(rt.lp().block_on(yield_many_corio()), YIELD_TOTAL)) as Run
+    })
+    .member(Rt::CorioUntraced, || {
+        let rt = corio_untraced::EventLoop::new();
+        Box::new(move || assert_eq!(rt.block_on(yield_many_untraced()), YIELD_TOTAL)) as Run
     })
     .member(Rt::TokioCt, || {
         let rt = tokio_ct();

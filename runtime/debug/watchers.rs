@@ -25,6 +25,9 @@ pub(crate) fn assemble(
     trace: Option<PathBuf>,
     inspect: Option<PathBuf>,
 ) -> io::Result<(Option<Box<dyn LoopObserver>>, Pending)> {
+    if !cfg!(feature = "observe") {
+        return compiled_out(trace, inspect);
+    }
     let recorder: Option<Box<dyn LoopObserver>> = match from_env(trace, "CORIO_TRACE") {
         None => None,
         Some((path, asked)) => match TraceRecorder::open(&path) {
@@ -61,6 +64,28 @@ fn inspector(asked: Option<PathBuf>) -> io::Result<(Option<Box<dyn LoopObserver>
 
 #[cfg(not(unix))]
 fn inspector(_asked: Option<PathBuf>) -> io::Result<(Option<Box<dyn LoopObserver>>, Pending)> {
+    Ok((None, None))
+}
+
+/// Without the `observe` feature the loop has no observer: asking the
+/// builder for a watcher is an error, and a variable is reported and ignored.
+fn compiled_out(
+    trace: Option<PathBuf>,
+    inspect: Option<PathBuf>,
+) -> io::Result<(Option<Box<dyn LoopObserver>>, Pending)> {
+    if trace.is_some() || inspect.is_some() {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "tracing and inspection need corio's `observe` feature (on by default)",
+        ));
+    }
+    for variable in ["CORIO_TRACE", "CORIO_INSPECT"] {
+        if std::env::var_os(variable).is_some_and(|v| !v.is_empty()) {
+            eprintln!(
+                "corio: {variable} is ignored: corio was built without its `observe` feature"
+            );
+        }
+    }
     Ok((None, None))
 }
 

@@ -123,6 +123,19 @@ impl LoopCore {
         })
     }
 
+    /// The observer, if one watches this loop. Without the `observe`
+    /// feature this is a constant `None`, and every report the core makes
+    /// compiles away (the build the comparison runner measures tracing
+    /// off against).
+    #[inline(always)]
+    fn observer(&self) -> Option<&dyn LoopObserver> {
+        if cfg!(feature = "observe") {
+            self.observer.as_deref()
+        } else {
+            None
+        }
+    }
+
     pub(crate) fn shared(&self) -> &Arc<LoopShared> {
         &self.shared
     }
@@ -173,7 +186,7 @@ impl LoopCore {
         }
         self.registry.borrow_mut().insert(task);
         self.ready.borrow_mut().push_task(task);
-        if let Some(observer) = &self.observer {
+        if let Some(observer) = self.observer() {
             observer.spawned(id);
         }
         task
@@ -186,7 +199,7 @@ impl LoopCore {
         let h = unsafe { task.as_ref() };
         if h.state.transition_to_scheduled() == crate::task::state::ScheduleDecision::Push {
             self.ready.borrow_mut().push_task(task);
-            if let Some(observer) = &self.observer {
+            if let Some(observer) = self.observer() {
                 observer.woken(h.id);
             }
         }
@@ -246,7 +259,7 @@ impl LoopCore {
     /// One turn of the cycle. See the module docs.
     pub(crate) fn run_once(&self) {
         StatCounters::bump(&self.stats.iterations);
-        if let Some(observer) = &self.observer {
+        if let Some(observer) = self.observer() {
             observer.iteration_begin();
         }
         if let Some(watchdog) = &self.watchdog {
@@ -281,7 +294,7 @@ impl LoopCore {
             }
         }
         self.ready.borrow_mut().shrink_if_drained();
-        if let Some(observer) = &self.observer {
+        if let Some(observer) = self.observer() {
             observer.iteration_end(batch);
         }
     }
@@ -291,21 +304,21 @@ impl LoopCore {
         match next {
             Runnable::Task(task) => {
                 StatCounters::bump(&self.stats.tasks_polled);
-                match &self.observer {
+                match self.observer() {
                     None => {
                         harness::run_task(self, task);
                     }
-                    Some(watcher) => observer::run_task_observed(self, &**watcher, task),
+                    Some(watcher) => observer::run_task_observed(self, watcher, task),
                 }
             }
             Runnable::Callback(callback) => {
-                if let Some(observer) = &self.observer {
+                if let Some(observer) = self.observer() {
                     observer.callback_begin();
                 }
                 if callback.run() {
                     StatCounters::bump(&self.stats.callbacks_run);
                 }
-                if let Some(observer) = &self.observer {
+                if let Some(observer) = self.observer() {
                     observer.callback_end();
                 }
             }
@@ -323,7 +336,7 @@ impl LoopCore {
                 timeout = Some(timeout.map_or(watchdog.interval(), |t| t.min(watchdog.interval())));
             }
         }
-        match &self.observer {
+        match self.observer() {
             None => {
                 self.park_for(timeout);
             }
@@ -380,7 +393,7 @@ impl LoopCore {
 
     /// Polls the OS and wakes the tasks whose sockets are ready; returns how many.
     fn os_poll(&self, timeout: Option<Duration>) -> usize {
-        if let Some(observer) = &self.observer {
+        if let Some(observer) = self.observer() {
             observer.io_poll_begin();
         }
         let wake = self.driver.borrow_mut().poll(timeout);
@@ -397,7 +410,7 @@ impl LoopCore {
             contain("waking a socket's waiter", || waker.wake());
         }
         self.driver.borrow_mut().recycle(wake);
-        if let Some(observer) = &self.observer {
+        if let Some(observer) = self.observer() {
             observer.io_poll_end(woken);
         }
         woken
@@ -444,7 +457,7 @@ impl LoopCore {
                     // SAFETY: the entry owns a reference to the task.
                     let h = unsafe { task.as_ref() };
                     h.clear_injected();
-                    if let Some(observer) = &self.observer {
+                    if let Some(observer) = self.observer() {
                         observer.woken_remotely(h.id);
                     }
                     self.schedule_task(task);
@@ -537,7 +550,7 @@ impl LoopCore {
         if self.timers.borrow().len() == 0 {
             return;
         }
-        if let Some(observer) = &self.observer {
+        if let Some(observer) = self.observer() {
             observer.timers_begin();
         }
         let now = self.clock.now_ns();
@@ -553,7 +566,7 @@ impl LoopCore {
             }
         }
         self.fired.replace(fired);
-        if let Some(observer) = &self.observer {
+        if let Some(observer) = self.observer() {
             observer.timers_end(count);
         }
     }
@@ -619,7 +632,7 @@ impl LoopCore {
         if let Some(pool) = pool {
             pool.shutdown(true, false);
         }
-        if let Some(observer) = &self.observer {
+        if let Some(observer) = self.observer() {
             observer.close();
         }
     }
