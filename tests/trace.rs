@@ -237,6 +237,16 @@ fn trace_of_a_gather_wait_program_is_valid_trace_event_json() {
     assert!(events
         .iter()
         .any(|e| e["name"] == "io poll" && e["args"]["wakes"].as_u64() >= Some(1)));
+    // The IO events dispatched: which socket, and readable or writable.
+    let reported: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["name"] == "io poll")
+        .flat_map(|e| e["args"]["sockets"].as_array().expect("a list of sockets"))
+        .collect();
+    assert!(reported
+        .iter()
+        .any(|s| s["socket"].is_u64() && s["readable"] == true));
+    assert!(reported.iter().any(|s| s["writable"] == true));
     assert!(events
         .iter()
         .any(|e| e["name"] == "thread_name" && e["ph"] == "M"));

@@ -41,6 +41,7 @@ use super::trace_clock::{ticks, Anchor};
 use super::trace_pool;
 use super::trace_writer::{self, TraceFile};
 use crate::event_loop::observer::{LoopObserver, ParkWake, StepOutcome};
+use crate::io::driver::Readiness;
 use crate::task::header::Header;
 
 /// Records kept in memory before the buffer is handed to the writer.
@@ -73,6 +74,9 @@ pub(crate) enum Mark {
     ParkTimeout,
     /// The OS poll began.
     IoPollBegin,
+    /// The OS poll reported socket `small` (its reactor slot) with the
+    /// readiness in the flags: [`READABLE`], [`WRITABLE`], [`CLOSED`].
+    IoEvent,
     /// The OS poll ended; `small` is the number of socket waiters it woke.
     IoPollEnd,
     /// Expired timers are being collected.
@@ -90,7 +94,7 @@ pub(crate) enum Mark {
 }
 
 impl Mark {
-    const ALL: [Mark; 17] = [
+    const ALL: [Mark; 18] = [
         Mark::IterationBegin,
         Mark::IterationEnd,
         Mark::StepBegin,
@@ -101,6 +105,7 @@ impl Mark {
         Mark::ParkEnd,
         Mark::ParkTimeout,
         Mark::IoPollBegin,
+        Mark::IoEvent,
         Mark::IoPollEnd,
         Mark::TimersBegin,
         Mark::TimersEnd,
@@ -117,6 +122,12 @@ pub(crate) const AFTER_STEP: u8 = 1 << 2;
 /// A `StepEnd` flag: the task woke itself during the step (a yield), which
 /// would otherwise take a `Woken` record of its own.
 pub(crate) const WOKE_ITSELF: u8 = 1 << 3;
+/// An `IoEvent` flag: the socket was readable.
+pub(crate) const READABLE: u8 = 1;
+/// An `IoEvent` flag: the socket was writable.
+pub(crate) const WRITABLE: u8 = 1 << 1;
+/// An `IoEvent` flag: the socket was closed (either way) or in error.
+pub(crate) const CLOSED: u8 = 1 << 2;
 /// The `StepEnd` flags that hold the [`StepOutcome`].
 pub(crate) const OUTCOME_BITS: u8 = 0b11;
 
@@ -322,6 +333,13 @@ impl LoopObserver for TraceRecorder {
 
     fn io_poll_begin(&self) {
         self.timed(Mark::IoPollBegin, 0, 0);
+    }
+
+    fn io_event(&self, socket: usize, readiness: Readiness) {
+        let flags = u8::from(readiness.readable) * READABLE
+            | u8::from(readiness.writable) * WRITABLE
+            | u8::from(readiness.closed) * CLOSED;
+        self.push(Mark::IoEvent, flags, saturate(socket), 0);
     }
 
     fn io_poll_end(&self, wakes: usize) {

@@ -49,6 +49,9 @@ pub(crate) enum Slice {
     },
     IoPoll {
         wakes: u64,
+        /// Each socket the poll reported: its reactor slot and the
+        /// `IoEvent` flags (readable, writable, closed).
+        sockets: Vec<(u32, u8)>,
     },
     Timers {
         fired: u64,
@@ -112,6 +115,8 @@ pub(crate) struct TrackReplay {
     polls: HashMap<u32, u32>,
     /// A park that ended, waiting for its timeout record.
     park: Option<(u64, u64, ParkWake)>,
+    /// The sockets reported by the OS poll being replayed.
+    sockets: Vec<(u32, u8)>,
 }
 
 impl TrackReplay {
@@ -127,6 +132,7 @@ impl TrackReplay {
             names: HashMap::new(),
             polls: HashMap::new(),
             park: None,
+            sockets: Vec::new(),
         }
     }
 
@@ -158,11 +164,13 @@ impl TrackReplay {
     ) {
         let at = || from.to_ns(to, r.at).max(self.latest);
         match r.mark() {
-            Mark::IterationBegin
-            | Mark::CallbackBegin
-            | Mark::ParkBegin
-            | Mark::IoPollBegin
-            | Mark::TimersBegin => {
+            Mark::IoPollBegin => {
+                self.sockets.clear();
+                let at = at();
+                self.begin(Mark::IoPollBegin, at);
+            }
+            Mark::IoEvent => self.sockets.push((r.small(), r.flags())),
+            Mark::IterationBegin | Mark::CallbackBegin | Mark::ParkBegin | Mark::TimersBegin => {
                 let at = at();
                 self.begin(r.mark(), at);
             }
@@ -200,10 +208,13 @@ impl TrackReplay {
                     self.end(Mark::ParkBegin, end, what, events);
                 }
             }
-            Mark::IoPollEnd if r.small() == 0 => self.discard(Mark::IoPollBegin),
+            Mark::IoPollEnd if r.small() == 0 && self.sockets.is_empty() => {
+                self.discard(Mark::IoPollBegin);
+            }
             Mark::IoPollEnd => {
                 let what = Slice::IoPoll {
                     wakes: u64::from(r.small()),
+                    sockets: std::mem::take(&mut self.sockets),
                 };
                 self.end(Mark::IoPollBegin, at(), what, events);
             }

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-use super::trace::{Batch, Record, FLUSH_AT};
+use super::trace::{Batch, Record, CLOSED, FLUSH_AT, READABLE, WRITABLE};
 use super::trace_clock::Anchor;
 use super::trace_replay::{Event, FlowKind, Slice, TrackReplay};
 use crate::event_loop::observer::{ParkWake, StepOutcome};
@@ -400,9 +400,30 @@ fn slice_args(out: &mut Vec<u8>, what: &Slice, dur_ns: u64) {
             );
             out.push(b'"');
         }
-        Slice::IoPoll { wakes } => {
+        Slice::IoPoll { wakes, sockets } => {
             out.extend_from_slice(b"\"wakes\":");
             push_u64(out, *wakes);
+            out.extend_from_slice(b",\"sockets\":[");
+            for (i, (socket, flags)) in sockets.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(b"{\"socket\":");
+                push_u64(out, u64::from(*socket));
+                for (flag, name) in [
+                    (READABLE, "readable"),
+                    (WRITABLE, "writable"),
+                    (CLOSED, "closed"),
+                ] {
+                    if flags & flag != 0 {
+                        out.extend_from_slice(b",\"");
+                        out.extend_from_slice(name.as_bytes());
+                        out.extend_from_slice(b"\":true");
+                    }
+                }
+                out.push(b'}');
+            }
+            out.push(b']');
         }
         Slice::Timers { fired } => {
             out.extend_from_slice(b"\"fired\":");

@@ -403,6 +403,11 @@ impl LoopCore {
             // wait with; continuing would spin or hang silently.
             Err(e) => panic!("corio: the OS poll failed: {e}"),
         };
+        if let Some(observer) = self.observer() {
+            for (socket, readiness) in self.driver.borrow().reported() {
+                observer.io_event(socket, readiness);
+            }
+        }
         // Woken after the driver's borrow ended: a waker may be anyone's
         // (user code, so contained).
         let woken = wake.len();

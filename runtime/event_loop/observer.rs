@@ -15,6 +15,7 @@ use std::ptr::NonNull;
 use std::time::Duration;
 
 use super::core::LoopCore;
+use crate::io::driver::Readiness;
 use crate::task::harness;
 use crate::task::header::Header;
 use crate::task::state::COMPLETE;
@@ -70,6 +71,9 @@ pub(crate) trait LoopObserver {
     fn park_end(&self, _why: ParkWake, _timeout: Option<Duration>) {}
     /// The OS poll is about to run (inside a park, or mid-batch for fairness).
     fn io_poll_begin(&self) {}
+    /// The OS poll reported `readiness` for the socket in reactor slot
+    /// `socket` (called between `io_poll_begin` and `io_poll_end`).
+    fn io_event(&self, _socket: usize, _readiness: Readiness) {}
     /// The OS poll returned `wakes` socket waiters to wake.
     fn io_poll_end(&self, _wakes: usize) {}
     /// Expired timers are about to be collected.
@@ -172,6 +176,10 @@ impl LoopObserver for Both {
     fn park_end(&self, why: ParkWake, timeout: Option<Duration>) {
         self.0.park_end(why, timeout);
         self.1.park_end(why, timeout);
+    }
+    fn io_event(&self, socket: usize, readiness: Readiness) {
+        self.0.io_event(socket, readiness);
+        self.1.io_event(socket, readiness);
     }
     fn io_poll_begin(&self) {
         self.0.io_poll_begin();

@@ -85,11 +85,36 @@ impl Driver {
         Ok(wake)
     }
 
+    /// The sockets the last poll reported, for the trace: each one's
+    /// reactor slot and whether it was readable, writable, or closed.
+    pub(crate) fn reported(&self) -> impl Iterator<Item = (usize, Readiness)> + '_ {
+        self.events
+            .iter()
+            .filter(|e| e.token() != TOKEN_WAKEUP)
+            .map(|e| {
+                let readiness = Readiness {
+                    readable: e.is_readable(),
+                    writable: e.is_writable(),
+                    closed: e.is_read_closed() || e.is_write_closed() || e.is_error(),
+                };
+                (e.token().0, readiness)
+            })
+    }
+
     /// Gives back the (emptied) waker buffer for the next poll.
     pub(crate) fn recycle(&mut self, mut buffer: Vec<TaskWaker>) {
         buffer.clear();
         self.to_wake = buffer;
     }
+}
+
+/// What the OS reported for one socket in one poll (as the trace shows it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Readiness {
+    pub(crate) readable: bool,
+    pub(crate) writable: bool,
+    /// Closed for reading or writing, or an error: the peer hung up.
+    pub(crate) closed: bool,
 }
 
 impl Unparker {
