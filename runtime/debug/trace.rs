@@ -336,9 +336,10 @@ impl LoopObserver for TraceRecorder {
     }
 
     fn io_event(&self, socket: usize, readiness: Readiness) {
-        let flags = u8::from(readiness.readable) * READABLE
-            | u8::from(readiness.writable) * WRITABLE
-            | u8::from(readiness.closed) * CLOSED;
+        let flag = |on: bool, flag: u8| if on { flag } else { 0 };
+        let flags = flag(readiness.readable, READABLE)
+            | flag(readiness.writable, WRITABLE)
+            | flag(readiness.closed, CLOSED);
         self.push(Mark::IoEvent, flags, saturate(socket), 0);
     }
 
