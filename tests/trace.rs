@@ -439,3 +439,44 @@ fn a_pool_job_runs_on_a_worker_track_with_an_arrow_from_the_step_that_sent_it() 
         && ns(&s["ts"]) <= t
         && t <= ns(&s["ts"]) + ns(&s["dur"])));
 }
+
+#[test]
+fn a_multi_loop_runtime_traces_each_loop_on_its_own_track_of_one_file() {
+    let path = TracePath::new("multi-loop");
+    let rt = corio::multi_loop::Runtime::builder()
+        .loops(2)
+        .event_loop(EventLoop::builder().trace(&path.0))
+        .build()
+        .expect("two loops");
+    let answers: Vec<_> = (0..2)
+        .map(|i| {
+            rt.spawn_on(i, move || async move {
+                corio::yield_now().await;
+                i
+            })
+        })
+        .collect();
+    let got: Vec<usize> = answers
+        .into_iter()
+        .map(|t| t.wait().expect("each loop's task"))
+        .collect();
+    assert_eq!(got, vec![0, 1]);
+    rt.shutdown().expect("no loop panicked");
+    let events = path.events();
+    assert_required_fields(&events);
+    assert_flows_are_whole(&events);
+    let loop_tracks: Vec<String> = events
+        .iter()
+        .filter(|e| e["ph"] == "M" && e["name"] == "thread_name")
+        .filter_map(|e| e["args"]["name"].as_str())
+        .filter(|n| n.starts_with("corio loop"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(loop_tracks.len(), 2, "{loop_tracks:?}");
+    let stepping: std::collections::HashSet<u64> = events
+        .iter()
+        .filter(|e| e["cat"] == "step")
+        .filter_map(|e| e["tid"].as_u64())
+        .collect();
+    assert_eq!(stepping.len(), 2, "both loops ran steps");
+}
