@@ -263,27 +263,38 @@ fn write_chunk(file: &mut File, started: bool, chunk: &[u8]) -> io::Result<()> {
 /// every track's arrows).
 fn render_all(events: &[Event], pid: u64, track: u64, next_flow: &mut u64) -> Vec<u8> {
     let mut out = Vec::with_capacity(events.len() * 200);
+    let here = Place::new(pid, track);
     for (i, event) in events.iter().enumerate() {
         if i > 0 {
             out.extend_from_slice(b",\n");
         }
-        render(&mut out, event, pid, track, next_flow);
+        render(&mut out, event, &here, next_flow);
     }
     out
 }
 
-/// `,"pid":..,"tid":..`: where an event is drawn.
-fn push_ids(out: &mut Vec<u8>, pid: u64, track: u64) {
-    out.extend_from_slice(b",\"pid\":");
-    push_u64(out, pid);
-    out.extend_from_slice(b",\"tid\":");
-    push_u64(out, track);
+/// Where an event is drawn: its process, its track, and the
+/// `,"pid":..,"tid":..` that says so, formatted once per batch.
+struct Place {
+    pid: u64,
+    track: u64,
+    ids: Vec<u8>,
+}
+
+impl Place {
+    fn new(pid: u64, track: u64) -> Place {
+        let mut ids = b",\"pid\":".to_vec();
+        push_u64(&mut ids, pid);
+        ids.extend_from_slice(b",\"tid\":");
+        push_u64(&mut ids, track);
+        Place { pid, track, ids }
+    }
 }
 
 /// One event as a JSON object (two for a flow: its start and its end).
 /// Numbers are formatted by hand (`push_u64`): a trace holds millions of
 /// them, and `write!` would cost several times the step it describes.
-fn render(out: &mut Vec<u8>, event: &Event, pid: u64, track: u64, next_flow: &mut u64) {
+fn render(out: &mut Vec<u8>, event: &Event, here: &Place, next_flow: &mut u64) {
     match event {
         Event::Slice { start, end, what } => {
             let (cat, name) = slice_names(what);
@@ -305,7 +316,7 @@ fn render(out: &mut Vec<u8>, event: &Event, pid: u64, track: u64, next_flow: &mu
             push_micros(out, *start);
             out.extend_from_slice(b",\"dur\":");
             push_micros(out, end.saturating_sub(*start));
-            push_ids(out, pid, track);
+            out.extend_from_slice(&here.ids);
             out.extend_from_slice(b",\"args\":{");
             slice_args(out, what, end.saturating_sub(*start));
             out.extend_from_slice(b"}}");
@@ -324,7 +335,11 @@ fn render(out: &mut Vec<u8>, event: &Event, pid: u64, track: u64, next_flow: &mu
             };
             let id = *next_flow;
             *next_flow += 1;
-            for (ph, ts, on) in [("s", *from, *from_track), ("f", *to, track)] {
+            let there = (*from_track != here.track).then(|| Place::new(here.pid, *from_track));
+            for (ph, ts, place) in [
+                ("s", *from, there.as_ref().unwrap_or(here)),
+                ("f", *to, here),
+            ] {
                 out.extend_from_slice(b"{\"ph\":\"");
                 out.extend_from_slice(ph.as_bytes());
                 out.extend_from_slice(if ph == "f" { "\",\"bp\":\"e" } else { "" }.as_bytes());
@@ -334,7 +349,7 @@ fn render(out: &mut Vec<u8>, event: &Event, pid: u64, track: u64, next_flow: &mu
                 push_u64(out, id);
                 out.extend_from_slice(b",\"ts\":");
                 push_micros(out, ts);
-                push_ids(out, pid, on);
+                out.extend_from_slice(&place.ids);
                 out.extend_from_slice(if ph == "s" { "},\n" } else { "}" }.as_bytes());
             }
         }
@@ -449,17 +464,35 @@ fn push_micros(out: &mut Vec<u8>, ns: u64) {
     out.extend_from_slice(&decimals);
 }
 
+/// "00" to "99": two digits per division in [`push_u64`].
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut pairs = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        pairs[2 * i] = b'0' + (i / 10) as u8;
+        pairs[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    pairs
+};
+
 /// `n` in decimal.
 fn push_u64(out: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
-    loop {
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
         at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        digits[at] = b'0' + n as u8;
     }
     out.extend_from_slice(&digits[at..]);
 }
@@ -508,8 +541,10 @@ mod tests {
         out.clear();
         push_micros(&mut out, 7);
         assert_eq!(out, b"0.007");
-        out.clear();
-        push_u64(&mut out, u64::MAX);
-        assert_eq!(out, u64::MAX.to_string().into_bytes());
+        for n in [0, 9, 10, 99, 100, 101, 12_345, 1_000_000, u64::MAX] {
+            out.clear();
+            push_u64(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes());
+        }
     }
 }
