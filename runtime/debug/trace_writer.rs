@@ -33,7 +33,7 @@ const TAIL: &str = "\n]\n";
 /// waits for it. The writer is the slow half: JSON takes about 350 bytes
 /// per step, which costs several times the step itself. So a loop stepping
 /// flat out runs ahead of the writer, holding up to this many batches of
-/// records (384 KiB each: 96 MiB in all); beyond that it waits, and a
+/// records (256 KiB each: 64 MiB in all); beyond that it waits, and a
 /// program that records faster than its file is written slows down to the
 /// writer's pace rather than growing without bound.
 const BACKLOG: usize = 256;
