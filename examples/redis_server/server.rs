@@ -47,6 +47,7 @@ use futures::future::{select, Either};
 use futures::io::AsyncBufReadExt;
 
 use crate::commands::{self, Args, Outcome, PubSub};
+use crate::db::Db;
 use crate::keyspace::Keyspace;
 use crate::loops::{LoopLink, Published};
 use crate::pubsub::Hub;
@@ -287,9 +288,10 @@ impl Connection {
     fn run_batch(&mut self, buf: &[u8], ranges: &mut Vec<Range<usize>>) -> BatchEnd {
         let now = corio::time::now();
         let shared = self.shared.clone();
-        // Taken at the batch's first command and held to its end: one
-        // borrow (one lock, on several loops) per batch.
-        let mut db = None;
+        // Taken for the whole batch: one borrow (one lock, on several
+        // loops) for all its commands.
+        let mut keyspace = shared.db.lock();
+        let db: &mut Db = &mut keyspace;
         let mut at = 0;
         let end = loop {
             let len = match resp::parse_command(&buf[at..], ranges) {
@@ -329,7 +331,6 @@ impl Connection {
                 );
                 continue;
             }
-            let db = db.get_or_insert_with(|| shared.db.lock());
             let outcome = commands::execute(args, db, now, &mut self.out);
             if db.take_earlier_deadline() {
                 shared.earlier_deadline.set();
