@@ -23,12 +23,11 @@
 //! on the same corio loop, prints each exchange and stops by itself.
 //!
 //! `--loops N` serves on N corio loops, one thread each
-//! (`corio::multi_loop::Runtime`): every loop binds its own `SO_REUSEPORT`
-//! listener on the port and runs the same `serve` on it, so the kernel
-//! spreads the connections and each stays on the loop that accepted it.
-//! The routes share nothing, so nothing else crosses between loops but the
-//! stop, which loop 0 (where the signals are awaited) sends to every loop
-//! through a `multi_loop::channel`.
+//! (`corio::multi_loop::Runtime`, `servers/loops.rs`): every loop binds its
+//! own `SO_REUSEPORT` listener on the port and runs the same `serve` on it,
+//! so the kernel spreads the connections and each stays on the loop that
+//! accepted it. The routes share nothing, so nothing else crosses between
+//! loops but the stop, which follows the signals awaited on loop 0.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -38,6 +37,7 @@ use std::time::Duration;
 
 use corio::signal::{signal, SIGTERM};
 use corio_servers::client;
+use corio_servers::loops::OnLoops;
 use corio_servers::server::{serve, Settings};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -163,7 +163,8 @@ async fn serve_until_signalled(port: u16, settings: Settings) -> std::io::Result
     Ok(())
 }
 
-/// Serves on 127.0.0.1:`port` from `loops` loops until Ctrl-C or SIGTERM.
+/// Serves on 127.0.0.1:`port` from `loops` loops until Ctrl-C or SIGTERM
+/// (`corio_servers::loops`); loop 0 awaits the signals.
 fn serve_on_loops(port: u16, settings: Settings, loops: usize) -> std::io::Result<()> {
     let rt = corio::multi_loop::Runtime::builder().loops(loops).build()?;
     // Listen for the signals before the port opens (as on one loop).
@@ -188,45 +189,20 @@ fn serve_on_loops(port: u16, settings: Settings, loops: usize) -> std::io::Resul
     is_listening
         .recv()
         .map_err(|_| std::io::Error::other("the signal task failed"))??;
-    let first = corio::net::bind_reuseport_std(("127.0.0.1", port))?;
-    let addr = first.local_addr()?;
-    let mut listeners = vec![first];
-    for _ in 1..loops {
-        listeners.push(corio::net::bind_reuseport_std(addr)?);
-    }
-    let mut stops = Vec::new();
-    let mut servers = Vec::new();
-    for (index, listener) in listeners.into_iter().enumerate() {
-        let (stop, stopped) = corio::multi_loop::channel::<()>();
-        stops.push(stop);
-        servers.push(rt.spawn_on(index, move || async move {
-            let listener = corio::net::TcpListener::from_std(listener)?;
-            // A stop sent, or its sender dropped: either way, stop.
-            let stop = async move {
-                stopped.recv().await;
-            };
-            Ok::<_, std::io::Error>(serve(listener, settings, stop).await)
-        }));
-    }
-    println!("http_server: listening on http://{addr} with {loops} loops");
+    let server = OnLoops::start(&rt, port, settings)?;
+    println!(
+        "http_server: listening on http://{} with {loops} loops",
+        server.local_addr()
+    );
     signalled
         .wait()
         .map_err(|e| std::io::Error::other(format!("the signal task failed: {e}")))?;
     println!("http_server: stopping: no new connections, finishing the requests in flight");
-    for stop in &stops {
-        let _ = stop.send(());
-    }
-    let mut per_loop = Vec::new();
-    let mut cut_off = 0;
-    for server in servers {
-        let stopped = server
-            .wait()
-            .map_err(|e| std::io::Error::other(format!("a loop's server failed: {e}")))??;
-        per_loop.push(stopped.connections);
-        cut_off += stopped.cut_off;
-    }
+    let per_loop = server.stop();
+    let connections: Vec<u64> = per_loop.iter().map(|s| s.connections).collect();
+    let cut_off: usize = per_loop.iter().map(|s| s.cut_off).sum();
     println!(
-        "http_server: stopped after {per_loop:?} connections per loop ({cut_off} cut off at the deadline)"
+        "http_server: stopped after {connections:?} connections per loop ({cut_off} cut off at the deadline)"
     );
     rt.shutdown().map_err(std::io::Error::other)
 }
