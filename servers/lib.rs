@@ -6,6 +6,8 @@
 //!   the same function on every runtime the benchmark compares;
 //! * [`server`] — the accept loop, keep-alive, the header-read timeout and
 //!   the graceful stop;
+//! * [`loops`] — the same server on several corio loops, a `SO_REUSEPORT`
+//!   listener each (`http_server --loops N`);
 //! * [`client`] — hyper's client on corio (the demo and the tests use it).
 //!
 //! The program is `examples/http_server.rs`:
@@ -19,5 +21,6 @@
 
 pub mod client;
 pub mod hyper_corio;
+pub mod loops;
 pub mod routes;
 pub mod server;

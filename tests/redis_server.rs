@@ -2,8 +2,11 @@
 //! loopback sockets with scripted RESP conversations: the replies byte for
 //! byte, pipelining, commands split across reads, malformed input, an
 //! oversized bulk length, a client leaving mid-command, expiry and
-//! publish/subscribe. The example's modules are compiled into this test by
-//! path, so the server under test is the example's own code.
+//! publish/subscribe; and the server on two loops (`--loops 2`), where a
+//! key set through one loop must be read through the other and a message
+//! published on one must reach subscribers on both. The example's modules
+//! are compiled into this test by path, so the server under test is the
+//! example's own code.
 
 #[path = "../examples/redis_server/commands.rs"]
 #[allow(dead_code)]
@@ -11,6 +14,10 @@ mod commands;
 #[path = "../examples/redis_server/db.rs"]
 #[allow(dead_code)]
 mod db;
+#[path = "../examples/redis_server/keyspace.rs"]
+mod keyspace;
+#[path = "../examples/redis_server/loops.rs"]
+mod loops;
 #[path = "../examples/redis_server/pubsub.rs"]
 #[allow(dead_code)]
 mod pubsub;
@@ -21,6 +28,7 @@ mod resp;
 #[allow(dead_code)]
 mod server;
 
+use std::rc::Rc;
 use std::time::Duration;
 
 use corio::streams::{StreamReader, StreamWriter};
@@ -40,6 +48,50 @@ where
             .expect("the conversation finishes within 30 s");
         server.shut_down(Duration::from_secs(1)).await;
     });
+}
+
+/// Starts the server on two loops (as `--loops 2` does) and runs `script`
+/// with it on this thread's own loop, under a generous timeout.
+fn with_server_on_two_loops<F, Fut>(script: F)
+where
+    F: FnOnce(Rc<loops::OnLoops>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let rt = corio::multi_loop::Runtime::builder()
+        .loops(2)
+        .build()
+        .unwrap();
+    let server = Rc::new(loops::OnLoops::start(&rt, 0, Duration::from_secs(1)).unwrap());
+    corio::run(async {
+        corio::time::timeout(Duration::from_secs(30), script(server.clone()))
+            .await
+            .expect("the conversation finishes within 30 s");
+    });
+    let server = Rc::into_inner(server).expect("the script let go of the server");
+    server.shut_down();
+    rt.shutdown().unwrap();
+}
+
+/// Connects until each of the server's loops serves at least `per_loop` of
+/// the connections (the kernel picks the loop; 64 connections make a miss
+/// as likely as 64 coin tosses alike). Each has answered a `PING`, so its
+/// loop has counted it.
+async fn connect_to_every_loop(
+    server: &loops::OnLoops,
+    per_loop: usize,
+) -> Vec<(StreamReader, StreamWriter)> {
+    let mut connections = Vec::new();
+    while server.connections_per_loop().iter().any(|&n| n < per_loop) {
+        assert!(
+            connections.len() < 64,
+            "64 connections and a loop still has fewer than {per_loop}: {:?}",
+            server.connections_per_loop()
+        );
+        let (mut r, w) = connect(server.port()).await;
+        exchange(&mut r, &w, &["PING"], "+PONG\r\n").await;
+        connections.push((r, w));
+    }
+    connections
 }
 
 async fn connect(port: u16) -> (StreamReader, StreamWriter) {
@@ -362,4 +414,116 @@ fn parser_sees_every_prefix_of_a_command_as_incomplete() {
     );
     let words: Vec<&[u8]> = args.iter().map(|r| &whole[r.clone()]).collect();
     assert_eq!(words, [&b"SET"[..], b"key", b"value"]);
+}
+
+#[test]
+fn key_set_through_one_loop_is_read_through_the_other() {
+    with_server_on_two_loops(|server| async move {
+        let mut connections = connect_to_every_loop(&server, 1).await;
+        // Every connection sets its own key; every connection reads them all.
+        for (i, (r, w)) in connections.iter_mut().enumerate() {
+            exchange(
+                r,
+                w,
+                &["SET", &format!("key{i}"), &format!("value{i}")],
+                "+OK\r\n",
+            )
+            .await;
+        }
+        let count = connections.len();
+        for (r, w) in connections.iter_mut() {
+            for i in 0..count {
+                let value = format!("value{i}");
+                let reply = format!("${}\r\n{value}\r\n", value.len());
+                exchange(r, w, &["GET", &format!("key{i}")], &reply).await;
+            }
+            exchange(r, w, &["DBSIZE"], &format!(":{count}\r\n")).await;
+        }
+        // A key deleted through one connection is gone for all.
+        let (r, w) = &mut connections[0];
+        exchange(r, w, &["DEL", "key1"], ":1\r\n").await;
+        for (r, w) in connections.iter_mut() {
+            exchange(r, w, &["EXISTS", "key1"], ":0\r\n").await;
+        }
+    });
+}
+
+#[test]
+fn increments_from_both_loops_at_once_are_all_counted() {
+    with_server_on_two_loops(|server| async move {
+        let connections = connect_to_every_loop(&server, 2).await;
+        let clients = connections.len();
+        // Each connection pipelines 500 INCRs in one write while the others
+        // do the same: both loops change the one counter at the same time.
+        let tasks: Vec<_> = connections
+            .into_iter()
+            .map(|(mut r, w)| {
+                corio::spawn(async move {
+                    let batch = command(&["INCR", "counter"]).repeat(500);
+                    send(&w, &batch).await;
+                    for _ in 0..500 {
+                        let line = r.readline().await.unwrap();
+                        assert_eq!(line[0], b':', "an integer reply");
+                    }
+                    (r, w)
+                })
+            })
+            .collect();
+        let mut connections = Vec::new();
+        for task in tasks {
+            connections.push(task.await.unwrap());
+        }
+        let total = 500 * clients;
+        for (r, w) in connections.iter_mut() {
+            exchange(
+                r,
+                w,
+                &["GET", "counter"],
+                &format!("${}\r\n{total}\r\n", total.to_string().len()),
+            )
+            .await;
+        }
+    });
+}
+
+#[test]
+fn message_published_on_one_loop_reaches_subscribers_on_both() {
+    with_server_on_two_loops(|server| async move {
+        // Two or more connections on each loop: all but the publisher
+        // subscribe, so each loop has a subscriber and one of them is on
+        // the loop the publisher is not on.
+        let mut connections = connect_to_every_loop(&server, 2).await;
+        let (mut publisher, pub_w) = connections.pop().unwrap();
+        let subscribers = connections.len();
+        for (r, w) in connections.iter_mut() {
+            send(w, &command(&["SUBSCRIBE", "news"])).await;
+            expect(r, "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n").await;
+        }
+        for text in ["first", "second", "third"] {
+            let reached = format!(":{subscribers}\r\n");
+            exchange(&mut publisher, &pub_w, &["PUBLISH", "news", text], &reached).await;
+        }
+        // Every subscriber, on either loop, gets all three, in order.
+        for (r, _) in connections.iter_mut() {
+            for text in ["first", "second", "third"] {
+                let message = format!(
+                    "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n${}\r\n{text}\r\n",
+                    text.len()
+                );
+                expect(r, &message).await;
+            }
+        }
+        // Once they all unsubscribed, nobody on any loop is counted.
+        for (r, w) in connections.iter_mut() {
+            send(w, &command(&["UNSUBSCRIBE", "news"])).await;
+            expect(r, "*3\r\n$11\r\nunsubscribe\r\n$4\r\nnews\r\n:0\r\n").await;
+        }
+        exchange(
+            &mut publisher,
+            &pub_w,
+            &["PUBLISH", "news", "anyone?"],
+            ":0\r\n",
+        )
+        .await;
+    });
 }

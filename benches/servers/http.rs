@@ -1,10 +1,12 @@
-//! The HTTP half of the servers benchmark: `wrk` against hyper on corio,
-//! hyper on tokio current-thread and hyper on tokio multi-thread — the same
-//! hyper settings and the same service function
-//! (`corio_servers::routes::respond`) in each.
+//! The HTTP half of the servers benchmark: `wrk` against hyper on corio
+//! (one loop, and two loops with `--loops 2`), hyper on tokio
+//! current-thread and hyper on tokio multi-thread — the same hyper settings
+//! and the same service function (`corio_servers::routes::respond`) in each.
 //!
 //! Every server starts on a free loopback port (pinned to the server core;
-//! the 2-worker multi-thread runtime gets both cores, and its row says so).
+//! corio's two loops and tokio's 2-worker multi-thread runtime get both
+//! cores, and their rows say so). The two-thread servers also make a table
+//! of their own, `http-2t`: corio's two loops against tokio-mt.
 //! For each workload — `GET /`, and `POST /echo` with a 1 KiB body (a Lua
 //! script in `target/servers/`) — each server gets a 1 s warm-up, then
 //! `wrk -t1 -c64 -d10s --latency` pinned to the client core, three rounds
@@ -28,6 +30,8 @@ struct Server {
     args: &'static [&'static str],
     /// Pinned to the server core; otherwise free to use both cores.
     pinned: bool,
+    /// The tables its rows go in.
+    groups: &'static [&'static str],
 }
 
 /// One wrk workload.
@@ -62,21 +66,31 @@ pub fn run(tools: &Tools) -> Vec<Row> {
     let servers = [
         Server {
             name: "hyper on corio",
-            program: binaries.corio,
+            program: binaries.corio.clone(),
             args: &[],
             pinned: true,
+            groups: &["http"],
         },
         Server {
             name: "hyper on tokio-ct",
             program: binaries.tokio.clone(),
             args: &[],
             pinned: true,
+            groups: &["http"],
+        },
+        Server {
+            name: "hyper on corio (2 loops, both cores)",
+            program: binaries.corio,
+            args: &["--loops", "2"],
+            pinned: false,
+            groups: &["http-2t"],
         },
         Server {
             name: "hyper on tokio-mt (2 workers, both cores)",
             program: binaries.tokio,
             args: &["--multi-thread", "2"],
             pinned: false,
+            groups: &["http", "http-2t"],
         },
     ];
     let workloads = [
@@ -154,17 +168,19 @@ fn measure_all(
             }
         }
         for (server, measured) in servers.iter().zip(samples) {
-            rows.push(Row {
-                group: "http",
-                server: server.name.to_string(),
-                test: workload.test.to_string(),
-                requests_per_sec: median(measured.iter().map(|m| m.requests_per_sec)),
-                p99_ms: measured
-                    .iter()
-                    .map(|m| m.p99_ms)
-                    .collect::<Option<Vec<f64>>>()
-                    .map(|p99s| median(p99s.into_iter())),
-            });
+            for group in server.groups {
+                rows.push(Row {
+                    group,
+                    server: server.name.to_string(),
+                    test: workload.test.to_string(),
+                    requests_per_sec: median(measured.iter().map(|m| m.requests_per_sec)),
+                    p99_ms: measured
+                        .iter()
+                        .map(|m| m.p99_ms)
+                        .collect::<Option<Vec<f64>>>()
+                        .map(|p99s| median(p99s.into_iter())),
+                });
+            }
         }
     }
     Ok(rows)

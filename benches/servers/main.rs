@@ -9,7 +9,9 @@
 //!
 //! It finds (or installs with `apt-get`) `redis-benchmark`, `redis-server`
 //! and `wrk`, pins every server to core 0 and every load generator to core 1
-//! with `taskset`, prints one table with corio ÷ peer ratios, and writes
+//! with `taskset`, prints one table with corio ÷ peer ratios (and, on two
+//! threads, corio's two loops against tokio multi-thread with 2 workers,
+//! with issue 15's target of 1.2 ×), and writes
 //! `target/servers/results.md` and `target/servers/results.svg`. Every
 //! server it starts is killed when its measurement ends, also on an error;
 //! Ctrl-C reaches them too (they share the terminal's process group).
@@ -84,12 +86,27 @@ fn render(tools: &tools::Tools, rows: &[report::Row], load_before: &str) -> Stri
         load_average(),
         found_tools(tools),
     );
-    for group in ["redis", "http"] {
+    for group in ["redis", "http", "redis-2t", "http-2t"] {
         let table = report::group_table(rows, group);
-        if !table.is_empty() {
-            out.push_str(&table);
-            out.push('\n');
+        if table.is_empty() {
+            continue;
         }
+        if group.ends_with("-2t") {
+            let shared = if group == "redis-2t" {
+                ", one keyspace for both"
+            } else {
+                ""
+            };
+            out.push_str(&format!(
+                "Two threads ({group}): corio on 2 loops (`--loops 2`, a SO_REUSEPORT \
+                 listener per loop{shared}) against the same server on tokio's \
+                 multi-thread runtime with 2 workers; neither pinned (both cores, \
+                 shared with the load generator on core {}):\n\n",
+                tools.client_cpu
+            ));
+        }
+        out.push_str(&table);
+        out.push('\n');
     }
     for section in report::sections() {
         out.push_str(&section);

@@ -1,9 +1,13 @@
 //! The Redis half: `redis-benchmark` against corio's server, the same server
 //! on tokio current-thread, tokio's published `mini-redis`, and
-//! `redis-server` itself.
+//! `redis-server` itself; then, on two threads, corio's server on two loops
+//! (`--loops 2`) against the same-shape tokio server on tokio's multi-thread
+//! runtime with two workers (`--multi-thread 2`).
 //!
-//! Each server is started pinned to the server core on a free loopback
-//! port, measured at `-P 1` and `-P 16`, and killed — also when something
+//! Each one-thread server is started pinned to the server core on a free
+//! loopback port; the two-thread servers are not pinned (they get both
+//! cores, which they share with the load generator on the client core).
+//! Each is measured at `-P 1` and `-P 16`, and killed — also when something
 //! fails half-way, because every child lives in a [`Running`] guard whose
 //! `Drop` kills it.
 
@@ -80,20 +84,34 @@ pub fn run(tools: &Tools) -> Vec<Row> {
         "redis_tokio",
     ]);
     let mini_redis = which("mini-redis-server").or_else(install_mini_redis);
-    let mut servers: Vec<(&str, Option<PathBuf>, Vec<&str>)> = vec![
-        ("corio", Some(release.join("examples/redis_server")), vec![]),
-        (
-            "tokio-ct (same shape)",
-            Some(release.join("redis_tokio")),
-            vec![],
-        ),
-        (
+    let corio = Some(release.join("examples/redis_server"));
+    let tokio = Some(release.join("redis_tokio"));
+    let one_thread = |name, program, args| RedisPeer {
+        name,
+        program,
+        args,
+        group: "redis",
+        pinned: true,
+    };
+    let two_threads = |name, program, args| RedisPeer {
+        name,
+        program,
+        args,
+        group: "redis-2t",
+        pinned: false,
+    };
+    let servers = [
+        one_thread("corio", corio.clone(), vec![]),
+        one_thread("tokio-ct (same shape)", tokio.clone(), vec![]),
+        one_thread(
             "redis-server",
             tools.redis_server.clone(),
             vec!["--save", "", "--appendonly", "no"],
         ),
+        one_thread("mini-redis (beside, no bar)", mini_redis, vec![]),
+        two_threads("corio (2 loops)", corio, vec!["--loops", "2"]),
+        two_threads("tokio-mt (2 workers)", tokio, vec!["--multi-thread", "2"]),
     ];
-    servers.push(("mini-redis (beside, no bar)", mini_redis, vec![]));
     let mut rows = Vec::new();
     // Server CPU per request: on a machine shared with other work the
     // requests/s of every server sink together, while the CPU each one
@@ -110,14 +128,25 @@ pub fn run(tools: &Tools) -> Vec<Row> {
     cpu_table.push('\n');
     cpu_table.push_str(&"|---".repeat(1 + 2 * TESTS.len()));
     cpu_table.push_str("|\n");
-    for (name, program, extra) in servers {
+    for RedisPeer {
+        name,
+        program,
+        args,
+        group,
+        pinned,
+    } in servers
+    {
         let Some(program) = program.filter(|p| p.is_file()) else {
             note(format!("{name}: not available, left out"));
             continue;
         };
         let port = free_port();
-        let mut command = tools.server_command(&program);
-        command.arg("--port").arg(port.to_string()).args(&extra);
+        let mut command = if pinned {
+            tools.server_command(&program)
+        } else {
+            Command::new(&program)
+        };
+        command.arg("--port").arg(port.to_string()).args(&args);
         let server = match Running::start(command, port) {
             Ok(server) => server,
             Err(e) => {
@@ -141,7 +170,7 @@ pub fn run(tools: &Tools) -> Vec<Row> {
                 }
                 match measured {
                     Ok(results) => rows.extend(results.into_iter().map(|(test, rps, p99)| Row {
-                        group: "redis",
+                        group,
                         server: name.to_string(),
                         test: format!("{test} -P {pipeline}"),
                         requests_per_sec: rps,
@@ -156,6 +185,19 @@ pub fn run(tools: &Tools) -> Vec<Row> {
     }
     report::section(cpu_table);
     rows
+}
+
+/// One Redis server to measure.
+struct RedisPeer {
+    /// The row's name.
+    name: &'static str,
+    /// `None` when it is not installed.
+    program: Option<PathBuf>,
+    args: Vec<&'static str>,
+    /// The table it goes in: "redis" (one thread) or "redis-2t".
+    group: &'static str,
+    /// Pinned to the server core (one thread); otherwise free on both cores.
+    pinned: bool,
 }
 
 /// One `redis-benchmark -q --csv -n N -c 50 -t test -P p` run:

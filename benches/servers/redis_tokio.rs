@@ -10,8 +10,15 @@
 //! and one `flush` on a `BufWriter`. Keys expire on tokio's timers. Only
 //! publish/subscribe is left out (it is runtime-specific and not measured).
 //!
+//! With `--multi-thread N` it runs on tokio's multi-thread runtime with N
+//! workers, the peer of `redis_server --loops N`: the keyspace is then a
+//! `Mutex<Db>` shared by every worker, taken once per batch of commands as
+//! corio's server takes its own (`examples/redis_server/keyspace.rs`); on
+//! one thread it is a `RefCell<Db>`, borrowed once per batch.
+//!
 //! ```text
 //! cargo run --release -p corio-benches --bin redis_tokio -- --port 7001
+//! cargo run --release -p corio-benches --bin redis_tokio -- --port 7002 --multi-thread 2
 //! ```
 
 #[path = "../../examples/redis_server/commands.rs"]
@@ -24,8 +31,9 @@ mod db;
 mod resp;
 
 use std::cell::RefCell;
-use std::ops::Range;
+use std::ops::{Deref, Range};
 use std::rc::Rc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
@@ -36,42 +44,81 @@ use commands::{Args, Outcome};
 use db::Db;
 use resp::Parsed;
 
-/// The shared state of every connection: one thread, so `Rc` and `RefCell`.
+/// Exclusive use of the keyspace for the length of `f`.
+trait Keyspace {
+    fn with_db<R>(&self, f: impl FnOnce(&mut Db) -> R) -> R;
+}
+
+/// One thread: a borrow.
+impl Keyspace for RefCell<Db> {
+    fn with_db<R>(&self, f: impl FnOnce(&mut Db) -> R) -> R {
+        f(&mut self.borrow_mut())
+    }
+}
+
+/// Several workers: a lock.
+impl Keyspace for Mutex<Db> {
+    fn with_db<R>(&self, f: impl FnOnce(&mut Db) -> R) -> R {
+        f(&mut self.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// The shared state of every connection.
 #[derive(Default)]
-struct Shared {
-    db: RefCell<Db>,
+struct Shared<K> {
+    db: K,
     earlier_deadline: Notify,
 }
 
+const USAGE: &str = "usage: redis_tokio [--port PORT] [--multi-thread WORKERS]";
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let port: u16 = match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        [] => 6379,
-        ["--port", port] => port.parse().expect("--port takes a port number"),
-        _ => {
-            eprintln!("usage: redis_tokio [--port PORT]");
-            std::process::exit(2);
+    let mut port = 6379;
+    let mut workers = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let value = args.next().and_then(|v| v.parse::<u16>().ok());
+        match (arg.as_str(), value) {
+            ("--port", Some(p)) => port = p,
+            ("--multi-thread", Some(n @ 1..)) => workers = Some(usize::from(n)),
+            _ => {
+                eprintln!("{USAGE}");
+                std::process::exit(2);
+            }
         }
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let local = tokio::task::LocalSet::new();
-    local.block_on(&runtime, serve(port));
+    }
+    match workers {
+        None => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a tokio runtime");
+            let local = tokio::task::LocalSet::new();
+            local.block_on(&runtime, serve_current_thread(port));
+        }
+        Some(workers) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(workers)
+                .enable_all()
+                .build()
+                .expect("a tokio runtime");
+            runtime.block_on(serve_multi_thread(port));
+        }
+    }
 }
 
-async fn serve(port: u16) {
+async fn listen(port: u16) -> TcpListener {
     let listener = TcpListener::bind(("127.0.0.1", port))
         .await
         .expect("listen on 127.0.0.1");
     println!("redis_tokio: ready on {}", listener.local_addr().unwrap());
-    let shared = Rc::new(Shared::default());
+    listener
+}
+
+/// One thread: `Rc`, `RefCell` and local tasks.
+async fn serve_current_thread(port: u16) {
+    let listener = listen(port).await;
+    let shared = Rc::new(Shared::<RefCell<Db>>::default());
     tokio::task::spawn_local(expire_keys(shared.clone()));
     loop {
         let Ok((stream, _)) = listener.accept().await else {
@@ -82,10 +129,24 @@ async fn serve(port: u16) {
     }
 }
 
-/// Sleeps until the earliest deadline (or an earlier one is set), sweeps.
-async fn expire_keys(shared: Rc<Shared>) {
+/// Several workers: `Arc`, `Mutex` and tasks any worker may run (or steal).
+async fn serve_multi_thread(port: u16) {
+    let listener = listen(port).await;
+    let shared = Arc::new(Shared::<Mutex<Db>>::default());
+    tokio::spawn(expire_keys(shared.clone()));
     loop {
-        let next = shared.db.borrow().next_deadline();
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(serve_client(stream, shared.clone()));
+    }
+}
+
+/// Sleeps until the earliest deadline (or an earlier one is set), sweeps.
+async fn expire_keys<K: Keyspace, S: Deref<Target = Shared<K>>>(shared: S) {
+    loop {
+        let next = shared.db.with_db(|db| db.next_deadline());
         match next {
             Some(at) => {
                 let at = tokio::time::Instant::from_std(at);
@@ -93,12 +154,12 @@ async fn expire_keys(shared: Rc<Shared>) {
             }
             None => shared.earlier_deadline.notified().await,
         }
-        shared.db.borrow_mut().remove_expired(Instant::now());
+        shared.db.with_db(|db| db.remove_expired(Instant::now()));
     }
 }
 
 /// The connection loop of `examples/redis_server/server.rs`, on tokio.
-async fn serve_client(stream: TcpStream, shared: Rc<Shared>) {
+async fn serve_client<K: Keyspace, S: Deref<Target = Shared<K>>>(stream: TcpStream, shared: S) {
     let (read_half, write_half) = stream.into_split();
     let mut reader = BufReader::with_capacity(16 * 1024, read_half);
     let mut writer = BufWriter::new(write_half);
@@ -133,17 +194,18 @@ async fn serve_client(stream: TcpStream, shared: Rc<Shared>) {
     }
 }
 
-/// Runs every complete command at the front of `buf`; `Some(consumed)` to
-/// go on, `None` to close (QUIT, a protocol error).
-fn run_batch(
+/// Runs every complete command at the front of `buf` with the keyspace
+/// taken once for all of them; `Some(consumed)` to go on, `None` to close
+/// (QUIT, a protocol error).
+fn run_batch<K: Keyspace>(
     buf: &[u8],
     ranges: &mut Vec<Range<usize>>,
-    shared: &Shared,
+    shared: &Shared<K>,
     out: &mut Vec<u8>,
 ) -> Option<usize> {
     let now = Instant::now();
     let mut at = 0;
-    loop {
+    shared.db.with_db(|db| loop {
         let len = match resp::parse_command(&buf[at..], ranges) {
             Ok(Parsed::Command { len }) => len,
             Ok(Parsed::Incomplete) => return Some(at),
@@ -160,12 +222,10 @@ fn run_batch(
         if args.len() == 0 {
             continue;
         }
-        let mut db = shared.db.borrow_mut();
-        let outcome = commands::execute(args, &mut db, now, out);
+        let outcome = commands::execute(args, db, now, out);
         if db.take_earlier_deadline() {
             shared.earlier_deadline.notify_one();
         }
-        drop(db);
         match outcome {
             Outcome::Replied => {}
             Outcome::Quit => return None,
@@ -173,5 +233,5 @@ fn run_batch(
                 resp::error(out, "ERR publish/subscribe is not part of the tokio peer")
             }
         }
-    }
+    })
 }

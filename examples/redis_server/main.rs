@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release --example redis_server                  # listen on 6379
 //! cargo run --release --example redis_server -- --port 7000
+//! cargo run --release --example redis_server -- --port 7000 --loops 2  # two cores
 //! cargo run --release --example redis_server -- --demo        # the tour's short run
 //! redis-cli -p 7000 set greeting hello                        # in another terminal
 //! redis-benchmark -p 7000 -q -n 200000 -c 50 -t set,get -P 16
@@ -18,13 +19,17 @@
 //! - `commands.rs`: from a command to its reply, with Redis's error texts;
 //! - `db.rs`: the keyspace and its deadlines;
 //! - `pubsub.rs`: channels, and a bounded queue per subscriber;
-//! - `server.rs`: a connection's loop — read, run every command, write once.
+//! - `server.rs`: a connection's loop — read, run every command, write once;
+//! - `keyspace.rs` and `loops.rs`: the same server on several loops, one per
+//!   core, sharing one keyspace and one set of channels.
 //!
 //! This file is the process around them: arguments, the stop on Ctrl-C or
 //! SIGTERM (corio::signal), and the demo.
 
 mod commands;
 mod db;
+mod keyspace;
+mod loops;
 mod pubsub;
 mod resp;
 mod server;
@@ -37,9 +42,11 @@ use corio::streams::{StreamReader, StreamWriter};
 use server::RedisServer;
 
 const USAGE: &str = "\
-usage: redis_server [--port PORT] [--demo]
+usage: redis_server [--port PORT] [--loops N] [--demo]
   --port PORT  listen on 127.0.0.1:PORT (default 6379; 0 lets the OS choose)
                until Ctrl-C or SIGTERM
+  --loops N    serve on N corio loops, one thread each (default 1), each with
+               its own SO_REUSEPORT listener; one keyspace for all of them
   --demo       start on a free port, run a short scripted conversation, stop
   --help       this text";
 
@@ -48,20 +55,31 @@ const DEFAULT_PORT: u16 = 6379;
 const GRACE: Duration = Duration::from_secs(2);
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    match args.as_slice() {
-        [] => corio::run(serve_until_signal(DEFAULT_PORT)),
-        ["--port", port] => match port.parse() {
-            Ok(port) => corio::run(serve_until_signal(port)),
-            Err(_) => usage(&format!("{port:?} is not a port number (0-65535)")),
-        },
-        ["--demo"] => corio::run(demo()),
-        ["--help" | "-h"] => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
+    let mut port = DEFAULT_PORT;
+    let mut loops = 1;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--port" => match args.next().map(|p| p.parse()) {
+                Some(Ok(p)) => port = p,
+                _ => return usage("--port takes a port number (0-65535)"),
+            },
+            "--loops" => match args.next().map(|n| n.parse()) {
+                Some(Ok(n @ 1..)) => loops = n,
+                _ => return usage("--loops takes a number of loops (1 or more)"),
+            },
+            "--demo" => return corio::run(demo()),
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            other => return usage(&format!("unexpected argument {other:?}")),
         }
-        _ => usage("unexpected arguments"),
+    }
+    if loops == 1 {
+        corio::run(serve_until_signal(port))
+    } else {
+        serve_on_loops(loops, port)
     }
 }
 
@@ -96,6 +114,61 @@ async fn serve_until_signal(port: u16) -> ExitCode {
     let stayed = server.shut_down(GRACE).await;
     println!(
         "redis_server: stopped on {why}: closed {connected} connection(s), \
+         {stayed} still open after {} s",
+        GRACE.as_secs()
+    );
+    ExitCode::SUCCESS
+}
+
+/// `--loops N`: the server on N loops until Ctrl-C or SIGTERM (`loops.rs`).
+/// The signals are awaited on loop 0; the main thread starts and stops.
+fn serve_on_loops(loops: usize, port: u16) -> ExitCode {
+    let rt = match corio::multi_loop::Runtime::builder().loops(loops).build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("redis_server: cannot start {loops} loops: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Listen for the signals before serving: one sent early is not lost.
+    let (listening, is_listening) = std::sync::mpsc::channel();
+    let stop = rt.spawn_on(0, move || async move {
+        match shutdown_signal() {
+            Ok(stop) => {
+                let _ = listening.send(Ok(()));
+                stop.await
+            }
+            Err(e) => {
+                let _ = listening.send(Err(e));
+                "no signals"
+            }
+        }
+    });
+    match is_listening.recv() {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            eprintln!("redis_server: cannot listen for signals: {e}");
+            return ExitCode::FAILURE;
+        }
+        Err(_) => return ExitCode::FAILURE,
+    }
+    let server = match loops::OnLoops::start(&rt, port, GRACE) {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("redis_server: cannot listen on 127.0.0.1:{port}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "redis_server: ready on 127.0.0.1:{} with {loops} loops; try: redis-cli -p {} ping",
+        server.port(),
+        server.port()
+    );
+    let why = stop.wait().unwrap_or("a failed signal task");
+    let per_loop = server.connections_per_loop();
+    let stayed = server.shut_down();
+    println!(
+        "redis_server: stopped on {why}: connections accepted per loop {per_loop:?}, \
          {stayed} still open after {} s",
         GRACE.as_secs()
     );

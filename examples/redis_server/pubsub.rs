@@ -63,21 +63,31 @@ impl Hub {
         }
     }
 
+    /// How many connections of this hub subscribe to `channel`.
+    pub fn subscribers(&self, channel: &[u8]) -> usize {
+        self.channels.get(channel).map_or(0, Vec::len)
+    }
+
     /// Sends `message` to every subscriber of `channel`; returns how many
     /// received it. Subscribers over their backlog are aborted and removed.
     pub fn publish(&mut self, channel: &[u8], message: &[u8]) -> usize {
+        if !self.channels.contains_key(channel) {
+            return 0;
+        }
+        self.deliver(channel, &frame(channel, message))
+    }
+
+    /// Sends an already formatted message `frame` (see [`frame`]) to every
+    /// subscriber of `channel`, as [`publish`](Self::publish) does: the
+    /// form in which a message published on another loop arrives.
+    pub fn deliver(&mut self, channel: &[u8], frame: &[u8]) -> usize {
         let Some(subscribers) = self.channels.get_mut(channel) else {
             return 0;
         };
-        let mut frame = Vec::with_capacity(channel.len() + message.len() + 32);
-        resp::array_header(&mut frame, 3);
-        resp::bulk(&mut frame, b"message");
-        resp::bulk(&mut frame, channel);
-        resp::bulk(&mut frame, message);
         let mut received = 0;
         subscribers.retain(|s| {
             let keeping_up = s.writer.write_buffer_size() + frame.len() <= SUBSCRIBER_BACKLOG;
-            if keeping_up && s.writer.write(&frame).is_ok() {
+            if keeping_up && s.writer.write(frame).is_ok() {
                 received += 1;
                 true
             } else {
@@ -92,4 +102,15 @@ impl Hub {
         }
         received
     }
+}
+
+/// `message` on `channel` as a subscriber receives it: the array
+/// `["message", channel, message]`, formatted once for every subscriber.
+pub fn frame(channel: &[u8], message: &[u8]) -> Vec<u8> {
+    let mut frame = Vec::with_capacity(channel.len() + message.len() + 32);
+    resp::array_header(&mut frame, 3);
+    resp::bulk(&mut frame, b"message");
+    resp::bulk(&mut frame, channel);
+    resp::bulk(&mut frame, message);
+    frame
 }

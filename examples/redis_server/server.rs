@@ -23,6 +23,12 @@
 //!
 //! Keys with a deadline are removed by one more task, [`expire_keys`], which
 //! sleeps on a corio timer until the earliest deadline.
+//!
+//! On several loops (`loops.rs`) each loop runs one such server on its own
+//! `SO_REUSEPORT` listener ([`RedisServer::start_on_loop`]): the keyspace is
+//! then the one every loop shares (`keyspace.rs`), and a message published
+//! here also goes to the other loops' subscribers, which one more task per
+//! loop, [`relay_published`], hands to this loop's own.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -30,8 +36,11 @@ use std::io;
 use std::ops::Range;
 use std::pin::pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
+use corio::multi_loop::channel::Receiver;
+use corio::net::TcpListener;
 use corio::streams::{Server, StreamReader, StreamWriter};
 use corio::sync::Event;
 use futures::future::{select, Either};
@@ -39,14 +48,20 @@ use futures::io::AsyncBufReadExt;
 
 use crate::commands::{self, Args, Outcome, PubSub};
 use crate::db::Db;
+use crate::keyspace::Keyspace;
+use crate::loops::{LoopLink, Published};
 use crate::pubsub::Hub;
 use crate::resp::{self, Parsed};
 
-/// What every connection shares: one thread, so `Rc` and `RefCell`.
+/// What every connection of this loop shares: one thread, so `Rc` and
+/// `RefCell` (the keyspace is shared further when there are several loops).
 #[derive(Default)]
 struct Shared {
-    db: RefCell<Db>,
+    db: Keyspace,
+    /// This loop's subscribers.
     hub: RefCell<Hub>,
+    /// On several loops: the way to the others.
+    link: Option<LoopLink>,
     /// Set when a key got a deadline earlier than the timer task's.
     earlier_deadline: Event,
     /// Open connections' writers, for the graceful stop.
@@ -59,6 +74,8 @@ pub struct RedisServer {
     server: Server,
     shared: Rc<Shared>,
     expiry: corio::Task<()>,
+    /// On several loops: the task that delivers other loops' messages here.
+    relay: Option<corio::Task<()>>,
 }
 
 impl RedisServer {
@@ -79,6 +96,38 @@ impl RedisServer {
             server,
             shared,
             expiry,
+            relay: None,
+        })
+    }
+
+    /// One loop's share of a server on several loops (`loops.rs`): serves
+    /// `listener` (this loop's `SO_REUSEPORT` socket) with the keyspace and
+    /// channels of every loop, and delivers the messages that other loops
+    /// publish (they arrive in `inbox`) to this loop's subscribers.
+    pub fn start_on_loop(
+        listener: TcpListener,
+        link: LoopLink,
+        inbox: Receiver<Arc<Published>>,
+    ) -> io::Result<RedisServer> {
+        let shared = Rc::new(Shared {
+            db: link.keyspace(),
+            link: Some(link),
+            ..Shared::default()
+        });
+        let expiry = corio::spawn(expire_keys(shared.clone()));
+        let relay = corio::spawn(relay_published(shared.clone(), inbox));
+        let server = corio::streams::start_server_on(
+            {
+                let shared = shared.clone();
+                move |reader, writer| serve_client(reader, writer, shared.clone())
+            },
+            listener,
+        )?;
+        Ok(RedisServer {
+            server,
+            shared,
+            expiry,
+            relay: Some(relay),
         })
     }
 
@@ -105,6 +154,9 @@ impl RedisServer {
             .await
             .is_ok();
         self.expiry.cancel();
+        if let Some(relay) = &self.relay {
+            relay.cancel();
+        }
         if left_in_time {
             0
         } else {
@@ -114,10 +166,12 @@ impl RedisServer {
 }
 
 /// Removes expired keys: sleeps until the earliest deadline (or until a
-/// command sets an earlier one), then sweeps.
+/// command sets an earlier one), then sweeps. On several loops each loop
+/// has one: the loop whose connection set the earlier deadline wakes its
+/// own, and a sweep by either removes the key for all.
 async fn expire_keys(shared: Rc<Shared>) {
     loop {
-        let next = shared.db.borrow().next_deadline();
+        let next = shared.db.lock().next_deadline();
         match next {
             Some(at) => {
                 let _ = corio::time::timeout_at(at, shared.earlier_deadline.wait()).await;
@@ -125,7 +179,22 @@ async fn expire_keys(shared: Rc<Shared>) {
             None => shared.earlier_deadline.wait().await,
         }
         shared.earlier_deadline.clear();
-        shared.db.borrow_mut().remove_expired(corio::time::now());
+        shared.db.lock().remove_expired(corio::time::now());
+    }
+}
+
+/// On several loops: hands each message published on another loop to this
+/// loop's subscribers of its channel, in the order that loop sent them.
+async fn relay_published(shared: Rc<Shared>, inbox: Receiver<Arc<Published>>) {
+    while let Some(published) = inbox.recv().await {
+        let mut hub = shared.hub.borrow_mut();
+        let before = hub.subscribers(&published.channel);
+        if hub.deliver(&published.channel, &published.frame) < before {
+            // Slow subscribers were dropped: the other loops count fewer.
+            if let Some(link) = &shared.link {
+                link.count_subscribers(&published.channel, hub.subscribers(&published.channel));
+            }
+        }
     }
 }
 
@@ -152,6 +221,9 @@ enum BatchEnd {
 async fn serve_client(mut reader: StreamReader, writer: StreamWriter, shared: Rc<Shared>) {
     let id = shared.next_connection.get();
     shared.next_connection.set(id + 1);
+    if let Some(link) = &shared.link {
+        link.count_connection();
+    }
     let writer = Rc::new(writer);
     shared.clients.borrow_mut().insert(id, writer.clone());
     let mut conn = Connection {
@@ -215,6 +287,11 @@ impl Connection {
     /// Runs every complete command at the front of `buf`.
     fn run_batch(&mut self, buf: &[u8], ranges: &mut Vec<Range<usize>>) -> BatchEnd {
         let now = corio::time::now();
+        let shared = self.shared.clone();
+        // Taken for the whole batch: one borrow (one lock, on several
+        // loops) for all its commands.
+        let mut keyspace = shared.db.lock();
+        let db: &mut Db = &mut keyspace;
         let mut at = 0;
         let end = loop {
             let len = match resp::parse_command(&buf[at..], ranges) {
@@ -254,12 +331,10 @@ impl Connection {
                 );
                 continue;
             }
-            let mut db = self.shared.db.borrow_mut();
-            let outcome = commands::execute(args, &mut db, now, &mut self.out);
+            let outcome = commands::execute(args, db, now, &mut self.out);
             if db.take_earlier_deadline() {
-                self.shared.earlier_deadline.set();
+                shared.earlier_deadline.set();
             }
-            drop(db);
             match outcome {
                 Outcome::Replied => {}
                 Outcome::Quit => break BatchEnd::Close,
@@ -276,7 +351,10 @@ impl Connection {
         let mut hub = shared.hub.borrow_mut();
         match which {
             PubSub::Publish => {
-                let received = hub.publish(args.get(1), args.get(2));
+                let received = match &shared.link {
+                    None => hub.publish(args.get(1), args.get(2)),
+                    Some(link) => link.publish(&mut hub, args.get(1), args.get(2)),
+                };
                 resp::integer(&mut self.out, received as i64);
             }
             PubSub::Subscribe => {
@@ -284,6 +362,9 @@ impl Connection {
                     if !self.channels.iter().any(|c| **c == *channel) {
                         hub.subscribe(channel, self.id, &self.writer);
                         self.channels.push(channel.into());
+                        if let Some(link) = &shared.link {
+                            link.count_subscribers(channel, hub.subscribers(channel));
+                        }
                     }
                     self.confirm(b"subscribe", Some(channel));
                 }
@@ -299,6 +380,9 @@ impl Connection {
                 }
                 for channel in channels {
                     hub.unsubscribe(&channel, self.id);
+                    if let Some(link) = &shared.link {
+                        link.count_subscribers(&channel, hub.subscribers(&channel));
+                    }
                     self.channels.retain(|c| *c != channel);
                     self.confirm(b"unsubscribe", Some(&channel));
                 }
@@ -321,6 +405,9 @@ impl Connection {
         let mut hub = self.shared.hub.borrow_mut();
         for channel in self.channels.drain(..) {
             hub.unsubscribe(&channel, self.id);
+            if let Some(link) = &self.shared.link {
+                link.count_subscribers(&channel, hub.subscribers(&channel));
+            }
         }
         self.shared.clients.borrow_mut().remove(&self.id);
     }

@@ -10,6 +10,7 @@
 //! |-------------------------------------------|-----------------------------------------|
 //! | `await asyncio.open_connection(h, p)`     | [`open_connection`]`(h, p).await?`      |
 //! | `await asyncio.start_server(cb, h, p)`    | [`start_server`]`(cb, h, p).await?`     |
+//! | `await asyncio.start_server(cb, sock=l)`  | [`start_server_on`]`(cb, l)?`           |
 //! | `await reader.readline()`                 | `reader.readline().await?`              |
 //! | `await reader.read(-1)`                   | `reader.read_to_eof().await?`           |
 //! | `writer.write(b)`; `await writer.drain()` | `writer.write(b)?; writer.drain().await?` |
@@ -54,5 +55,5 @@ mod writer;
 pub use connection::{open_connection, open_unix_connection};
 pub use error::{IncompleteReadError, LimitOverrunError, StreamError};
 pub use reader::{Lines, StreamReader};
-pub use server::{start_server, start_unix_server, HandlerOutcome, Server};
+pub use server::{start_server, start_server_on, start_unix_server, HandlerOutcome, Server};
 pub use writer::StreamWriter;

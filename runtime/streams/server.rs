@@ -119,6 +119,47 @@ where
     Ok(server)
 }
 
+/// Serves on a listener the caller already made: asyncio's
+/// `start_server(client_connected, sock=listener)`. The way to serve a port
+/// from every loop of a [`multi_loop::Runtime`](crate::multi_loop::Runtime):
+/// each loop binds its own [`TcpListener::bind_reuseport`] on one address
+/// and starts a server on it. The [`Server`] is the same as
+/// [`start_server`]'s (it takes the listener; `close` closes it).
+///
+/// # Errors
+///
+/// When the listener's address cannot be read.
+///
+/// ```
+/// corio::run(async {
+///     let listener = corio::net::TcpListener::bind_reuseport("127.0.0.1:0").unwrap();
+///     let server = corio::streams::start_server_on(
+///         |_reader, writer: corio::streams::StreamWriter| async move { writer.write(b"hi\n") },
+///         listener,
+///     )
+///     .unwrap();
+///     let port = server.sockets()[0].port();
+///     let (mut reader, _writer) = corio::open_connection("127.0.0.1", port).await.unwrap();
+///     assert_eq!(reader.readline().await.unwrap(), b"hi\n");
+/// });
+/// ```
+pub fn start_server_on<F, Fut>(client_connected: F, listener: TcpListener) -> io::Result<Server>
+where
+    F: Fn(StreamReader, StreamWriter) -> Fut + 'static,
+    Fut: Future + 'static,
+    Fut::Output: HandlerOutcome,
+{
+    let server = Server::new(vec![listener.local_addr()?], None);
+    let listener = Rc::new(listener);
+    let accepting = accept_loop(
+        Rc::downgrade(&listener),
+        server.inner.connections.clone(),
+        Rc::new(client_connected),
+    );
+    server.adopt(listener, accepting);
+    Ok(server)
+}
+
 /// Listens on the Unix socket `path` and runs `client_connected(reader,
 /// writer)` as a task for every connection: asyncio's `start_unix_server`.
 /// Closing the server removes the socket file.

@@ -10,6 +10,7 @@
 //!
 //! ```sh
 //! cargo run --release -p corio-servers --example http_server -- --port 8080
+//! cargo run --release -p corio-servers --example http_server -- --port 8080 --loops 2
 //! curl http://127.0.0.1:8080/                         # Hello from hyper!
 //! curl -d 'some bytes' http://127.0.0.1:8080/echo     # some bytes
 //! curl 'http://127.0.0.1:8080/sleep?ms=250'          # after 250 ms on a corio timer
@@ -20,6 +21,13 @@
 //! requests in flight finish (5 s at most), and exits. `--demo` (the tour
 //! runs it) serves on a free port, sends a few requests with hyper's client
 //! on the same corio loop, prints each exchange and stops by itself.
+//!
+//! `--loops N` serves on N corio loops, one thread each
+//! (`corio::multi_loop::Runtime`, `servers/loops.rs`): every loop binds its
+//! own `SO_REUSEPORT` listener on the port and runs the same `serve` on it,
+//! so the kernel spreads the connections and each stays on the loop that
+//! accepted it. The routes share nothing, so nothing else crosses between
+//! loops but the stop, which follows the signals awaited on loop 0.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -29,6 +37,7 @@ use std::time::Duration;
 
 use corio::signal::{signal, SIGTERM};
 use corio_servers::client;
+use corio_servers::loops::OnLoops;
 use corio_servers::server::{serve, Settings};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -40,6 +49,7 @@ http_server: hyper 1.x serving HTTP/1.1 on corio
 usage: cargo run --release -p corio-servers --example http_server -- [options]
 
   --port PORT              listen on 127.0.0.1:PORT (default 8080; 0: any free port)
+  --loops N                serve on N corio loops (threads), a SO_REUSEPORT listener each (default 1)
   --header-timeout SECS    cut off a client that takes longer to send a request head (default 10)
   --demo                   serve on a free port, send a few requests, print them, stop
   -h, --help               print this and exit
@@ -52,6 +62,7 @@ struct Options {
     port: u16,
     settings: Settings,
     demo: bool,
+    loops: usize,
 }
 
 fn main() -> ExitCode {
@@ -68,6 +79,8 @@ fn main() -> ExitCode {
     };
     let outcome = if options.demo {
         corio::run(demo(options.settings))
+    } else if options.loops > 1 {
+        serve_on_loops(options.port, options.settings, options.loops)
     } else {
         corio::run(serve_until_signalled(options.port, options.settings))
     };
@@ -86,6 +99,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
         port: 8080,
         settings: Settings::default(),
         demo: false,
+        loops: 1,
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -94,6 +108,13 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
             "--port" => {
                 let value = args.next().ok_or("--port needs a number")?;
                 options.port = value.parse().map_err(|_| format!("bad port {value:?}"))?;
+            }
+            "--loops" => {
+                let value = args.next().ok_or("--loops needs a number")?;
+                options.loops = match value.parse() {
+                    Ok(n @ 1..) => n,
+                    _ => return Err(format!("bad loop count {value:?}")),
+                };
             }
             "--header-timeout" => {
                 let value = args
@@ -140,6 +161,50 @@ async fn serve_until_signalled(port: u16, settings: Settings) -> std::io::Result
         stopped.connections, stopped.cut_off
     );
     Ok(())
+}
+
+/// Serves on 127.0.0.1:`port` from `loops` loops until Ctrl-C or SIGTERM
+/// (`corio_servers::loops`); loop 0 awaits the signals.
+fn serve_on_loops(port: u16, settings: Settings, loops: usize) -> std::io::Result<()> {
+    let rt = corio::multi_loop::Runtime::builder().loops(loops).build()?;
+    // Listen for the signals before the port opens (as on one loop).
+    let (listening, is_listening) = std::sync::mpsc::channel();
+    let signalled = rt.spawn_on(0, move || async move {
+        let interrupted = corio::signal::ctrl_c();
+        let mut terminated = match signal(SIGTERM) {
+            Ok(terminated) => terminated,
+            Err(e) => return drop(listening.send(Err(e))),
+        };
+        let _ = listening.send(Ok(()));
+        let mut interrupted = std::pin::pin!(interrupted);
+        std::future::poll_fn(|cx| {
+            if interrupted.as_mut().poll(cx).is_ready() || terminated.poll_recv(cx).is_ready() {
+                std::task::Poll::Ready(())
+            } else {
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+    });
+    is_listening
+        .recv()
+        .map_err(|_| std::io::Error::other("the signal task failed"))??;
+    let server = OnLoops::start(&rt, port, settings)?;
+    println!(
+        "http_server: listening on http://{} with {loops} loops",
+        server.local_addr()
+    );
+    signalled
+        .wait()
+        .map_err(|e| std::io::Error::other(format!("the signal task failed: {e}")))?;
+    println!("http_server: stopping: no new connections, finishing the requests in flight");
+    let per_loop = server.stop();
+    let connections: Vec<u64> = per_loop.iter().map(|s| s.connections).collect();
+    let cut_off: usize = per_loop.iter().map(|s| s.cut_off).sum();
+    println!(
+        "http_server: stopped after {connections:?} connections per loop ({cut_off} cut off at the deadline)"
+    );
+    rt.shutdown().map_err(std::io::Error::other)
 }
 
 /// Serves on a free port, sends a few requests with hyper's client on the

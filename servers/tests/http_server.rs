@@ -9,6 +9,7 @@ use corio::net::TcpStream;
 use corio::sync::Event;
 use corio::Task;
 use corio_servers::client;
+use corio_servers::loops::OnLoops;
 use corio_servers::routes::GREETING;
 use corio_servers::server::{serve, Settings, Stopped};
 use http_body_util::{BodyExt, Full};
@@ -219,4 +220,35 @@ fn stop_cuts_off_a_connection_that_outlives_the_grace_period() {
             }
         );
     });
+}
+
+#[test]
+fn two_loops_serve_one_port_each_taking_its_share_and_both_stop() {
+    let rt = corio::multi_loop::Runtime::builder()
+        .loops(2)
+        .build()
+        .unwrap();
+    let server = OnLoops::start(&rt, 0, Settings::default()).unwrap();
+    let addr = server.local_addr();
+    // 32 connections, each on the loop the kernel hashes it to: all on one
+    // loop is as likely as 31 coin tosses coming out alike.
+    corio::run(async move {
+        for _ in 0..32 {
+            let mut sender = client::connect(addr).await.unwrap();
+            let (status, body) = exchange(&mut sender, get("/")).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(body, GREETING.as_bytes());
+        }
+    });
+    let per_loop = server.stop();
+    let connections: Vec<u64> = per_loop.iter().map(|s| s.connections).collect();
+    assert_eq!(connections.iter().sum::<u64>(), 32, "{connections:?}");
+    assert!(
+        connections.iter().all(|&n| n > 0),
+        "each loop accepts some connections: {connections:?}"
+    );
+    assert!(per_loop.iter().all(|s| s.cut_off == 0));
+    // The listeners are closed: the port refuses connections.
+    assert!(std::net::TcpStream::connect(addr).is_err());
+    rt.shutdown().unwrap();
 }
