@@ -1,7 +1,7 @@
 //! compare: every benchmark workload on corio, tokio (current-thread and
-//! 2-worker multi-thread), smol and — for tcp_echo — a hand-written mio loop,
-//! in one process run; a markdown table of medians with corio's ratio to the
-//! best single-thread peer, and a chart.
+//! 2-worker multi-thread), smol and — for the echo workloads — hand-written
+//! mio loops, in one process run; a markdown table of medians with corio's
+//! ratio to the best single-thread peer, and a chart.
 //!
 //! ```sh
 //! cargo run --release -p corio-benches --bin compare              # 5 repetitions
@@ -146,8 +146,11 @@ fn main() -> ExitCode {
         "compare: {} repetition{} (after one warm-up) on corio, tokio-ct, tokio-mt (2 workers), smol{}{}; {}",
         opts.reps,
         if opts.reps == 1 { "" } else { "s" },
-        if timed.iter().any(|w| w.name == "tcp_echo") {
-            ", mio-raw (tcp_echo)"
+        if timed
+            .iter()
+            .any(|w| w.members.iter().any(|m| m.rt == Rt::MioRaw))
+        {
+            ", mio-raw (the echo workloads)"
         } else {
             ""
         },

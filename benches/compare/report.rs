@@ -180,14 +180,25 @@ fn workload_target_cell(row: &Row) -> String {
             }
             _ => format!("≤ {x:.2} × mio-raw"),
         },
-        Target::TokioMt(x) => match (row.value(Rt::CorioLoops), row.value(Rt::TokioMt)) {
-            (Some(c), Some(t)) => format!(
-                "corio-loops ≤ {x:.2} × tokio-mt: {:.2}, {}",
-                c / t,
-                verdict(c / t <= x)
-            ),
-            _ => format!("corio-loops ≤ {x:.2} × tokio-mt"),
-        },
+        Target::TokioMt(x) => {
+            let mut cell = match (row.value(Rt::CorioLoops), row.value(Rt::TokioMt)) {
+                (Some(c), Some(t)) => format!(
+                    "corio-loops ≤ {x:.2} × tokio-mt: {:.2}, {}",
+                    c / t,
+                    verdict(c / t <= x)
+                ),
+                _ => format!("corio-loops ≤ {x:.2} × tokio-mt"),
+            };
+            // How far corio is from the readiness model's floor on 2 threads,
+            // and how far that floor itself is from the target.
+            if let (Some(c), Some(m)) = (row.value(Rt::CorioLoops), row.value(Rt::MioRaw)) {
+                let _ = write!(cell, "; corio-loops ÷ mio-raw (2t): {:.2}", c / m);
+                if let Some(t) = row.value(Rt::TokioMt) {
+                    let _ = write!(cell, "; mio-raw (2t) ÷ tokio-mt: {:.2}", m / t);
+                }
+            }
+            cell
+        }
         Target::Bytes(b) => match corio {
             Some(c) => format!("≤ {b:.0} B/task: {}", verdict(c <= b)),
             None => format!("≤ {b:.0} B/task"),
@@ -249,6 +260,15 @@ pub fn target_notes(rows: &[Row]) -> Vec<String> {
         "Medians; lower is better. The ratio is corio ÷ the faster of tokio-ct and smol."
             .to_owned(),
     ];
+    if rows
+        .iter()
+        .any(|r| r.name.ends_with("_2t") && r.value(Rt::MioRaw).is_some())
+    {
+        notes.push(
+            "In the _2t rows, mio-raw is two threads, each a hand-written mio loop with its own listener and half the clients: the floor of the readiness model on 2 threads."
+                .to_owned(),
+        );
+    }
     if rows.iter().any(|r| {
         Rt::ALL
             .iter()

@@ -22,6 +22,7 @@
 
 pub mod combinators;
 pub mod idle_memory;
+pub mod mio_echo;
 pub mod multi;
 pub mod net;
 pub mod process;

@@ -10,7 +10,10 @@
 //!   that only that loop's clients connect to, so that both ends of a
 //!   connection share a loop. tokio and smol spawn everything on their one
 //!   shared pool. The table shows corio's best variant; `results.md` lists
-//!   every one.
+//!   every one. `mio-raw` is the two-thread floor: two threads, each a
+//!   hand-written mio loop (`mio_echo.rs`) with its own listener and its
+//!   half of the clients — `local`'s shape with no runtime at all. Its two
+//!   threads are spawned inside the timed run (about 0.1 ms of ~550).
 //! - ping_pong_2t: ping_pong's 1,000 pairs; corio puts both tasks of a pair
 //!   on one loop and the pairs alternate between loops.
 //! - imbalanced_2t: tcp_echo_2t where client 0's connection is heavy: the
@@ -24,6 +27,7 @@
 use std::hint::black_box;
 use std::net::SocketAddr;
 
+use super::mio_echo;
 use super::net::{message, CLIENTS, MSG, ROUNDS};
 use super::runtimes::{corio_loops, smol_mt, tokio_mt};
 use super::scheduler::{pair, ping, ping_pong_tokio, pong, PAIRS, PING_SUM, PONG_TOTAL};
@@ -226,6 +230,38 @@ fn echo_local(rt: &corio::multi_loop::Runtime, heavy: bool) -> (usize, usize) {
         .fold((0, 0), |(t, b), (t2, b2)| (t + t2, b + b2))
 }
 
+// ----- mio-raw on 2 threads: the floor -----
+
+/// imbalanced_2t's messages: client 0 is the heavy one.
+fn request_heavy(c: usize, r: usize) -> [u8; MSG] {
+    request(c, r, c == 0)
+}
+
+/// tcp_echo_2t's messages: no heavy client.
+fn request_light(c: usize, r: usize) -> [u8; MSG] {
+    request(c, r, false)
+}
+
+/// Two threads, each a mio loop with its own listener and clients c with
+/// c % 2 == its index (as corio's `local` layout).
+fn echo_mio_2t(heavy: bool) -> (usize, usize) {
+    let message: mio_echo::Message = if heavy { request_heavy } else { request_light };
+    std::thread::scope(|scope| {
+        let halves: Vec<_> = (0..2)
+            .map(|t| {
+                scope.spawn(move || {
+                    let ids: Vec<usize> = (t..CLIENTS).step_by(2).collect();
+                    mio_echo::run(&ids, ROUNDS, message, serve_chunk)
+                })
+            })
+            .collect();
+        halves
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .fold((0, 0), |(t, b), (t2, b2)| (t + t2, b + b2))
+    })
+}
+
 // ----- tokio multi-thread -----
 
 async fn echo_tokio(heavy: bool) -> (usize, usize) {
@@ -360,6 +396,7 @@ fn echo_workload(name: &'static str, about: &'static str, heavy: bool) -> Worklo
                 let rt = smol_mt();
                 Box::new(move || check(rt.block_on(echo_smol(rt.ex, true))))
             })
+            .member(Rt::MioRaw, || Box::new(|| check(echo_mio_2t(true))))
         } else {
             w.variant(Rt::CorioLoops, "corio-loops reuseport", || {
                 let rt = corio_loops();
@@ -381,6 +418,7 @@ fn echo_workload(name: &'static str, about: &'static str, heavy: bool) -> Worklo
                 let rt = smol_mt();
                 Box::new(move || check(rt.block_on(echo_smol(rt.ex, false))))
             })
+            .member(Rt::MioRaw, || Box::new(|| check(echo_mio_2t(false))))
         }
     }
     members(Workload::new(name, about), heavy)
@@ -389,7 +427,7 @@ fn echo_workload(name: &'static str, about: &'static str, heavy: bool) -> Worklo
 pub fn tcp_echo_2t() -> Workload {
     echo_workload(
         "tcp_echo_2t",
-        "tcp_echo on 2 threads: 50 clients × 2,000 round trips of 64 bytes; corio: 2 loops, clients alternate between them; a SO_REUSEPORT listener per loop, an acceptor handing connections out, or (local) a listener per loop for its own clients",
+        "tcp_echo on 2 threads: 50 clients × 2,000 round trips of 64 bytes; corio: 2 loops, clients alternate between them; a SO_REUSEPORT listener per loop, an acceptor handing connections out, or (local) a listener per loop for its own clients; mio-raw: 2 threads, each a hand-written mio loop with a listener for its half of the clients",
         false,
     )
 }

@@ -5,10 +5,9 @@
 //! Every client checks each echo against what it sent (the bytes differ per
 //! client and round), every echo task counts the bytes it echoed, and the
 //! totals are asserted. `mio-raw` is the floor: one thread, one `mio::Poll`,
-//! a state machine per socket and no tasks at all.
+//! a state machine per socket and no tasks at all (`mio_echo.rs`).
 
-use std::io::{ErrorKind, Read, Write};
-
+use super::mio_echo;
 use super::runtimes::{corio, smol, tokio_ct, tokio_mt};
 use super::{Rt, Workload};
 
@@ -198,169 +197,10 @@ async fn tcp_echo_smol(ex: Ex) -> (usize, usize) {
 
 // ----- mio-raw: no tasks, no runtime -----
 
-/// A client socket's state: writing `out`, then reading the echo into `back`.
-struct Client {
-    id: usize,
-    stream: Option<mio::net::TcpStream>,
-    round: usize,
-    out: [u8; MSG],
-    back: [u8; MSG],
-    written: usize,
-    read: usize,
-}
-
-impl Client {
-    /// Makes progress until the socket would block; true when this call
-    /// finished the client's last round (its socket is then closed).
-    fn drive(&mut self) -> bool {
-        let Some(s) = self.stream.as_mut() else {
-            return false;
-        };
-        loop {
-            if self.written < MSG {
-                match s.write(&self.out[self.written..]) {
-                    Ok(n) => self.written += n,
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => return false,
-                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                    Err(e) => panic!("client write: {e}"),
-                }
-                continue;
-            }
-            match s.read(&mut self.back[self.read..]) {
-                Ok(0) => panic!("the server closed early"),
-                Ok(n) => self.read += n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return false,
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => panic!("client read: {e}"),
-            }
-            if self.read == MSG {
-                assert_eq!(self.out, self.back);
-                self.round += 1;
-                if self.round == ROUNDS {
-                    self.stream = None;
-                    return true;
-                }
-                self.out = message(self.id, self.round);
-                self.written = 0;
-                self.read = 0;
-            }
-        }
-    }
-}
-
-/// A server socket's state: echoing `buf[start..end]`, else reading.
-struct Echo {
-    stream: Option<mio::net::TcpStream>,
-    buf: [u8; BUF],
-    start: usize,
-    end: usize,
-    bytes: usize,
-}
-
-impl Echo {
-    /// Makes progress until the socket would block; `Some(bytes echoed)`
-    /// when this call read the client's EOF (the socket is then closed).
-    fn drive(&mut self) -> Option<usize> {
-        let s = self.stream.as_mut()?;
-        loop {
-            if self.start < self.end {
-                match s.write(&self.buf[self.start..self.end]) {
-                    Ok(n) => self.start += n,
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => return None,
-                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                    Err(e) => panic!("echo write: {e}"),
-                }
-                continue;
-            }
-            match s.read(&mut self.buf) {
-                Ok(0) => {
-                    self.stream = None;
-                    return Some(self.bytes);
-                }
-                Ok(n) => {
-                    (self.start, self.end) = (0, n);
-                    self.bytes += n;
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return None,
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => panic!("echo read: {e}"),
-            }
-        }
-    }
-}
-
-/// The floor. The 50 connections are made with blocking `connect` (the
-/// kernel completes the handshake into the listen backlog) and accepted
-/// after, all inside the timed run, then every socket is non-blocking and
-/// registered edge-triggered with one `mio::Poll`.
+/// The floor: `mio_echo` on this thread with all the clients.
 fn tcp_echo_mio() -> (usize, usize) {
-    use mio::{Events, Interest, Poll, Token};
-
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let nonblocking = |s: std::net::TcpStream| {
-        s.set_nodelay(true).unwrap();
-        s.set_nonblocking(true).unwrap();
-        mio::net::TcpStream::from_std(s)
-    };
-    let mut clients: Vec<Client> = (0..CLIENTS)
-        .map(|id| Client {
-            id,
-            stream: Some(nonblocking(std::net::TcpStream::connect(addr).unwrap())),
-            round: 0,
-            out: message(id, 0),
-            back: [0; MSG],
-            written: 0,
-            read: 0,
-        })
-        .collect();
-    let mut echoes: Vec<Echo> = (0..CLIENTS)
-        .map(|_| Echo {
-            stream: Some(nonblocking(listener.accept().unwrap().0)),
-            buf: [0; BUF],
-            start: 0,
-            end: 0,
-            bytes: 0,
-        })
-        .collect();
-
-    // Tokens: clients 0..CLIENTS, echoes CLIENTS..2 * CLIENTS.
-    let mut poll = Poll::new().unwrap();
-    let both = Interest::READABLE | Interest::WRITABLE;
-    for (i, c) in clients.iter_mut().enumerate() {
-        let s = c.stream.as_mut().unwrap();
-        poll.registry().register(s, Token(i), both).unwrap();
-    }
-    for (i, e) in echoes.iter_mut().enumerate() {
-        let s = e.stream.as_mut().unwrap();
-        poll.registry()
-            .register(s, Token(CLIENTS + i), both)
-            .unwrap();
-    }
-
-    let (mut clients_done, mut echoes_done, mut bytes) = (0, 0, 0);
-    for c in &mut clients {
-        clients_done += c.drive() as usize;
-    }
-    let mut events = Events::with_capacity(1024);
-    while clients_done < CLIENTS || echoes_done < CLIENTS {
-        match poll.poll(&mut events, None) {
-            Ok(()) => {}
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => panic!("poll: {e}"),
-        }
-        for ev in events.iter() {
-            let t = ev.token().0;
-            if t < CLIENTS {
-                clients_done += clients[t].drive() as usize;
-            } else if let Some(b) = echoes[t - CLIENTS].drive() {
-                echoes_done += 1;
-                bytes += b;
-            }
-        }
-    }
-    let trips = clients.iter().map(|c| c.round).sum();
-    (trips, bytes)
+    let ids: Vec<usize> = (0..CLIENTS).collect();
+    mio_echo::run(&ids, ROUNDS, message, mio_echo::echo_only)
 }
 
 pub fn tcp_echo() -> Workload {
