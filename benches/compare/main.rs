@@ -41,7 +41,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use report::{Measured, Row, Unit};
-use workloads::{idle_memory, Rt};
+use workloads::{idle_memory, runtimes, Rt};
 
 const CHILD_FLAG: &str = "--idle-memory-child";
 const USAGE: &str = "\
@@ -265,6 +265,7 @@ fn run_timed(w: workloads::Workload, reps: usize) -> Row {
     let mut runs: Vec<_> = w.members.iter().map(|m| (m.make)()).collect();
     for run in &mut runs {
         run();
+        runtimes::settle();
     }
     tick('w');
     let mut samples = vec![Vec::with_capacity(reps); runs.len()];
@@ -274,6 +275,7 @@ fn run_timed(w: workloads::Workload, reps: usize) -> Row {
             let t = Instant::now();
             runs[i]();
             samples[i].push(t.elapsed().as_secs_f64() * 1e3);
+            runtimes::settle();
         }
         tick('.');
     }

@@ -55,6 +55,7 @@ fn main() -> ExitCode {
         let t = Instant::now();
         run();
         println!("{name} {label}: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+        workloads::runtimes::settle();
     }
     ExitCode::SUCCESS
 }

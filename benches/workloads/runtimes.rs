@@ -5,7 +5,9 @@
 //! `#[tokio::main]` builds: timers and IO driver), smol's `LocalExecutor`
 //! under `smol::block_on` (async-io's reactor and timers).
 
+use std::cell::RefCell;
 use std::future::Future;
+use std::rc::{Rc, Weak};
 
 /// corio's single event loop.
 pub fn corio() -> corio::EventLoop {
@@ -16,7 +18,7 @@ pub fn corio() -> corio::EventLoop {
 /// into a file in the temporary directory (issue 13's overhead row). The file
 /// is removed when the runtime is dropped, after the loop wrote it out.
 pub struct CorioTraced {
-    pub lp: Option<corio::EventLoop>,
+    lp: Option<Rc<corio::EventLoop>>,
     path: std::path::PathBuf,
 }
 
@@ -34,13 +36,35 @@ impl Drop for CorioTraced {
     }
 }
 
+thread_local! {
+    /// The traced loops alive on this thread, for [`settle`].
+    static TRACED: RefCell<Vec<Weak<corio::EventLoop>>> = const { RefCell::new(Vec::new()) };
+}
+
 pub fn corio_traced() -> CorioTraced {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let path =
         std::env::temp_dir().join(format!("corio-bench-trace-{}-{n}.json", std::process::id()));
-    let lp = corio::EventLoop::builder().trace(&path).build().unwrap();
+    let lp = Rc::new(corio::EventLoop::builder().trace(&path).build().unwrap());
+    TRACED.with(|t| t.borrow_mut().push(Rc::downgrade(&lp)));
     CorioTraced { lp: Some(lp), path }
+}
+
+/// Waits, outside any timing, until every traced loop's trace so far is in
+/// its file. The writer thread formats the JSON on the second core while
+/// the traced loop runs ahead of it; called after each timed run, this keeps
+/// that work from spilling into the next member's run.
+pub fn settle() {
+    TRACED.with(|t| {
+        t.borrow_mut().retain(|lp| match lp.upgrade() {
+            Some(lp) => {
+                lp.flush_trace();
+                true
+            }
+            None => false,
+        })
+    });
 }
 
 /// tokio's current-thread runtime, with its timer and IO drivers.

@@ -373,6 +373,11 @@ impl LoopObserver for TraceRecorder {
         self.untimed(Mark::WokenRemotely, task, 0);
     }
 
+    fn write_out(&self) {
+        self.flush();
+        self.file.sync();
+    }
+
     fn close(&self) {
         trace_pool::loop_closed_on_this_thread(&self.file, self.track);
         self.flush();

@@ -136,6 +136,13 @@ impl LoopCore {
         }
     }
 
+    /// Has the observer write out what it buffered (the trace so far).
+    pub(crate) fn write_out_observed(&self) {
+        if let Some(observer) = self.observer() {
+            observer.write_out();
+        }
+    }
+
     pub(crate) fn shared(&self) -> &Arc<LoopShared> {
         &self.shared
     }

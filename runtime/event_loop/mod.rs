@@ -292,6 +292,27 @@ impl EventLoop {
     pub fn dump(&self) -> String {
         crate::debug::dump::render(&self.core)
     }
+
+    /// Writes out the trace recorded so far and returns once it is in the
+    /// file, with the loop still open (closing the loop does this too). A
+    /// loop that is not traced has nothing to write.
+    ///
+    /// The recorder keeps a buffer and the file is written by a thread of
+    /// its own, so a long-running traced program (a server) can call this
+    /// to get a file that holds everything up to now.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("flush-doc-{}.json", std::process::id()));
+    /// let lp = corio::EventLoop::builder().trace(&path).build().unwrap();
+    /// lp.block_on(corio::yield_now());
+    /// lp.flush_trace();
+    /// assert!(std::fs::read_to_string(&path).unwrap().contains("\"cat\":\"step\""));
+    /// drop(lp);
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    pub fn flush_trace(&self) {
+        self.core.write_out_observed();
+    }
 }
 
 impl Default for EventLoop {

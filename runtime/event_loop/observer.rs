@@ -86,6 +86,9 @@ pub(crate) trait LoopObserver {
     fn woken(&self, _task: u32) {}
     /// Task `task` was queued by a wake another thread sent.
     fn woken_remotely(&self, _task: u32) {}
+    /// Write out whatever is buffered, and return once it is written (the
+    /// loop stays open).
+    fn write_out(&self) {}
     /// The loop closed: write out whatever is buffered.
     fn close(&self) {}
 }
@@ -208,6 +211,10 @@ impl LoopObserver for Both {
     fn woken_remotely(&self, task: u32) {
         self.0.woken_remotely(task);
         self.1.woken_remotely(task);
+    }
+    fn write_out(&self) {
+        self.0.write_out();
+        self.1.write_out();
     }
     fn close(&self) {
         self.0.close();
