@@ -60,7 +60,10 @@ fn main() -> ExitCode {
         print!("{name} {label}: {:.1} ms", ran.as_secs_f64() * 1e3);
         if settled.as_millis() > 0 {
             // A traced member: the writer thread finishing the trace's JSON.
-            print!(" (then {:.0} ms writing the trace out)", settled.as_secs_f64() * 1e3);
+            print!(
+                " (then {:.0} ms writing the trace out)",
+                settled.as_secs_f64() * 1e3
+            );
         }
         println!();
     }
