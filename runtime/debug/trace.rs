@@ -232,8 +232,8 @@ impl TraceRecorder {
 
     /// Records `mark` stamped with the time now.
     #[inline]
-    fn timed(&self, mark: Mark, flags: u8, small: u32) {
-        self.push(mark, flags, small, ticks());
+    fn timed(&self, mark: Mark, small: u32) {
+        self.push(mark, 0, small, ticks());
     }
 
     /// Records `mark` with no time (a spawn, a wake, a name), `at` being
@@ -275,11 +275,11 @@ impl TraceRecorder {
 
 impl LoopObserver for TraceRecorder {
     fn iteration_begin(&self) {
-        self.timed(Mark::IterationBegin, 0, 0);
+        self.timed(Mark::IterationBegin, 0);
     }
 
     fn iteration_end(&self, batch: usize) {
-        self.timed(Mark::IterationEnd, 0, saturate(batch));
+        self.timed(Mark::IterationEnd, saturate(batch));
     }
 
     #[inline]
@@ -292,7 +292,7 @@ impl LoopObserver for TraceRecorder {
             self.step_flags.set(AFTER_STEP);
         } else {
             self.step_flags.set(0);
-            self.timed(Mark::StepBegin, 0, task.id);
+            self.timed(Mark::StepBegin, task.id);
         }
     }
 
@@ -312,19 +312,19 @@ impl LoopObserver for TraceRecorder {
     }
 
     fn callback_begin(&self) {
-        self.timed(Mark::CallbackBegin, 0, 0);
+        self.timed(Mark::CallbackBegin, 0);
     }
 
     fn callback_end(&self) {
-        self.timed(Mark::CallbackEnd, 0, 0);
+        self.timed(Mark::CallbackEnd, 0);
     }
 
     fn park_begin(&self) {
-        self.timed(Mark::ParkBegin, 0, 0);
+        self.timed(Mark::ParkBegin, 0);
     }
 
     fn park_end(&self, why: ParkWake, timeout: Option<Duration>) {
-        self.timed(Mark::ParkEnd, 0, why as u32);
+        self.timed(Mark::ParkEnd, why as u32);
         let timeout = timeout.map_or(u64::MAX, |t| {
             u64::try_from(t.as_nanos()).unwrap_or(u64::MAX - 1)
         });
@@ -332,7 +332,7 @@ impl LoopObserver for TraceRecorder {
     }
 
     fn io_poll_begin(&self) {
-        self.timed(Mark::IoPollBegin, 0, 0);
+        self.timed(Mark::IoPollBegin, 0);
     }
 
     fn io_event(&self, socket: usize, readiness: Readiness) {
@@ -344,15 +344,15 @@ impl LoopObserver for TraceRecorder {
     }
 
     fn io_poll_end(&self, wakes: usize) {
-        self.timed(Mark::IoPollEnd, 0, saturate(wakes));
+        self.timed(Mark::IoPollEnd, saturate(wakes));
     }
 
     fn timers_begin(&self) {
-        self.timed(Mark::TimersBegin, 0, 0);
+        self.timed(Mark::TimersBegin, 0);
     }
 
     fn timers_end(&self, fired: usize) {
-        self.timed(Mark::TimersEnd, 0, saturate(fired));
+        self.timed(Mark::TimersEnd, saturate(fired));
     }
 
     #[inline]
