@@ -15,8 +15,9 @@ pub fn corio() -> corio::EventLoop {
 }
 
 /// corio's single event loop recording a trace of every step, park and wake
-/// into a file in the temporary directory (issue 13's overhead row). The file
-/// is removed when the runtime is dropped, after the loop wrote it out.
+/// into a file in `/dev/shm` (or the temporary directory; issue 13's
+/// overhead row). The file is removed when the runtime is dropped, after the
+/// loop wrote it out.
 pub struct CorioTraced {
     lp: Option<Rc<corio::EventLoop>>,
     path: std::path::PathBuf,
@@ -44,8 +45,15 @@ thread_local! {
 pub fn corio_traced() -> CorioTraced {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let path =
-        std::env::temp_dir().join(format!("corio-bench-trace-{}-{n}.json", std::process::id()));
+    // In memory where there is a tmpfs: tens of MB of JSON per run, written
+    // back to a disk, would add kernel work to whichever member runs next.
+    let shm = std::path::Path::new("/dev/shm");
+    let dir = if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    };
+    let path = dir.join(format!("corio-bench-trace-{}-{n}.json", std::process::id()));
     let lp = Rc::new(corio::EventLoop::builder().trace(&path).build().unwrap());
     TRACED.with(|t| t.borrow_mut().push(Rc::downgrade(&lp)));
     CorioTraced { lp: Some(lp), path }
