@@ -480,3 +480,26 @@ fn a_multi_loop_runtime_traces_each_loop_on_its_own_track_of_one_file() {
         .collect();
     assert_eq!(stepping.len(), 2, "both loops ran steps");
 }
+
+#[test]
+fn a_task_renamed_between_steps_shows_its_new_name_from_its_next_step() {
+    let path = TracePath::new("rename");
+    let lp = EventLoop::builder().trace(&path.0).build().expect("a loop");
+    lp.block_on(async {
+        let task = corio::task::Builder::new().name("before").spawn(async {
+            corio::yield_now().await;
+            corio::yield_now().await;
+        });
+        corio::yield_now().await;
+        task.set_name("after");
+        task.await.expect("done");
+    });
+    drop(lp);
+    let events = path.events();
+    let names: Vec<&str> = events
+        .iter()
+        .filter(|e| e["cat"] == "step" && (e["name"] == "before" || e["name"] == "after"))
+        .map(|e| e["name"].as_str().expect("a name"))
+        .collect();
+    assert_eq!(names, vec!["before", "after", "after"]);
+}
