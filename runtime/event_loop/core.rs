@@ -287,18 +287,16 @@ impl LoopCore {
         }
         // 3. Expired timers join the ready queue.
         self.fire_timers();
-        // 4. Run exactly what was ready when the batch began.
+        // 4. Run exactly what was ready when the batch began. Whether an
+        // observer watches is decided once per batch, not once per step.
         let batch = self.ready.borrow().len();
-        for _ in 0..batch {
-            let Some(next) = self.ready.borrow_mut().pop() else {
-                break;
-            };
-            self.run_one(next);
-            let ticks = self.ticks.get() + 1;
-            self.ticks.set(ticks);
-            if ticks >= self.config.event_interval {
-                self.poll_io_now();
-            }
+        match self.observer() {
+            None => self.run_batch(batch, |task| {
+                harness::run_task(self, task);
+            }),
+            Some(watcher) => self.run_batch(batch, |task| {
+                observer::run_task_observed(self, watcher, task);
+            }),
         }
         self.ready.borrow_mut().shrink_if_drained();
         if let Some(observer) = self.observer() {
@@ -306,17 +304,29 @@ impl LoopCore {
         }
     }
 
+    /// Runs `batch` entries of the ready queue, each task step through
+    /// `step`, polling IO every `event_interval` steps.
     #[inline]
-    fn run_one(&self, next: Runnable) {
+    fn run_batch(&self, batch: usize, step: impl Fn(NonNull<Header>)) {
+        for _ in 0..batch {
+            let Some(next) = self.ready.borrow_mut().pop() else {
+                break;
+            };
+            self.run_one(next, &step);
+            let ticks = self.ticks.get() + 1;
+            self.ticks.set(ticks);
+            if ticks >= self.config.event_interval {
+                self.poll_io_now();
+            }
+        }
+    }
+
+    #[inline]
+    fn run_one(&self, next: Runnable, step: impl Fn(NonNull<Header>)) {
         match next {
             Runnable::Task(task) => {
                 StatCounters::bump(&self.stats.tasks_polled);
-                match self.observer() {
-                    None => {
-                        harness::run_task(self, task);
-                    }
-                    Some(watcher) => observer::run_task_observed(self, watcher, task),
-                }
+                step(task);
             }
             Runnable::Callback(callback) => {
                 if let Some(observer) = self.observer() {
