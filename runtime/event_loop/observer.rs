@@ -7,7 +7,8 @@
 //! services it drives through a small seam of its own).
 //!
 //! With no observer the core pays one predictable branch (`Option::is_some`)
-//! per step, wake and park; with one, a virtual call per event. Observers run
+//! per batch of steps, per wake and per park; with one, a virtual call per
+//! event. Built without the `observe` feature, not even that. Observers run
 //! no user code and never call back into the loop: the core may call them
 //! while it holds its own state borrowed.
 
