@@ -28,9 +28,10 @@
 //!   sleeps), and answers with the number of subscribers it reached: its
 //!   own, plus the other loops' counts. Messages from one publisher arrive
 //!   in the order published. A subscriber that leaves while a message to
-//!   it is on its way is counted but does not get it (on one Redis thread
-//!   that cannot happen; here it is the price of not locking every
-//!   subscriber's socket).
+//!   it is on its way is counted but does not get it, and one that
+//!   subscribes on another loop while a message is on its way gets it
+//!   without being counted (on one Redis thread neither can happen; here it
+//!   is the price of not locking every subscriber's socket).
 //!
 //! [`OnLoops`] starts all this on a [`Runtime`] and stops it gracefully.
 

@@ -289,9 +289,9 @@ impl Connection {
         let now = corio::time::now();
         let shared = self.shared.clone();
         // Taken for the whole batch: one borrow (one lock, on several
-        // loops) for all its commands.
-        let mut keyspace = shared.db.lock();
-        let db: &mut Db = &mut keyspace;
+        // loops) for all its commands — except while a pub/sub command
+        // writes to subscribers' sockets, which touches no key.
+        let mut keyspace = Some(shared.db.lock());
         let mut at = 0;
         let end = loop {
             let len = match resp::parse_command(&buf[at..], ranges) {
@@ -331,6 +331,7 @@ impl Connection {
                 );
                 continue;
             }
+            let db: &mut Db = keyspace.get_or_insert_with(|| shared.db.lock());
             let outcome = commands::execute(args, db, now, &mut self.out);
             if db.take_earlier_deadline() {
                 shared.earlier_deadline.set();
@@ -338,7 +339,10 @@ impl Connection {
             match outcome {
                 Outcome::Replied => {}
                 Outcome::Quit => break BatchEnd::Close,
-                Outcome::PubSub(which) => self.pubsub(which, args),
+                Outcome::PubSub(which) => {
+                    keyspace = None;
+                    self.pubsub(which, args);
+                }
             }
         };
         end
