@@ -122,6 +122,10 @@ pub(crate) const AFTER_STEP: u8 = 1 << 2;
 /// A `StepEnd` flag: the task woke itself during the step (a yield), which
 /// would otherwise take a `Woken` record of its own.
 pub(crate) const WOKE_ITSELF: u8 = 1 << 3;
+/// A flag of an untimed mark (a spawn, a wake): no step was running when it
+/// happened, so it came from the loop itself (the turn, an IO poll, the
+/// injection queue), not from a step.
+pub(crate) const OUTSIDE_STEP: u8 = 1 << 4;
 /// An `IoEvent` flag: the socket was readable.
 pub(crate) const READABLE: u8 = 1;
 /// An `IoEvent` flag: the socket was writable.
@@ -237,10 +241,15 @@ impl TraceRecorder {
     }
 
     /// Records `mark` with no time (a spawn, a wake, a name), `at` being
-    /// its operand.
+    /// its operand, flagged [`OUTSIDE_STEP`] when no step is running.
     #[inline]
     fn untimed(&self, mark: Mark, small: u32, at: u64) {
-        self.push(mark, 0, small, at);
+        let flags = if self.running.get().is_none() {
+            OUTSIDE_STEP
+        } else {
+            0
+        };
+        self.push(mark, flags, small, at);
     }
 
     /// Sends the task's name if the writer does not have it yet.

@@ -30,14 +30,19 @@ impl RecordBuffer {
 
     /// Appends `record`; returns `true` when the buffer is full and must be
     /// taken before the next append.
+    ///
+    /// # Panics
+    ///
+    /// If the buffer is full (a caller that did not `take` it): the one
+    /// check that keeps the write below in bounds whatever the caller does.
     #[inline]
     pub(crate) fn push(&self, record: Record) -> bool {
         let len = self.len.get();
-        debug_assert!(len < FLUSH_AT);
-        // SAFETY: `len < FLUSH_AT <= capacity`, because a full buffer is
-        // taken (which resets `len`) before anything else is appended. No
-        // reference into the `Vec` is alive: it is reached only here and in
-        // `take`, on this thread (the type is `!Sync`), neither re-entrant.
+        assert!(len < FLUSH_AT, "a full trace buffer must be taken first");
+        // SAFETY: `len < FLUSH_AT <= capacity` (checked above; the capacity
+        // is reserved in `room_for_a_batch`). No reference into the `Vec` is
+        // alive: it is reached only here and in `take`, on this thread (the
+        // type is `!Sync`), neither re-entrant.
         unsafe { (*self.records.get()).as_mut_ptr().add(len).write(record) };
         self.len.set(len + 1);
         len + 1 == FLUSH_AT

@@ -2,7 +2,7 @@
 //!
 //! A traced step costs what recording it costs, and reading the time is most
 //! of that: `Instant::now()` takes about 27 ns on the machine the benchmarks
-//! run on, longer than the whole step of a task that yields (about 22 ns).
+//! run on, longer than the whole step of a task that yields (about 12 ns).
 //! The CPU's time-stamp counter (`rdtsc`) takes about 10 ns. So the recorder
 //! stamps its records in *ticks* ([`ticks`]) and, each time it hands a batch
 //! to the writer, reads both clocks at once: an [`Anchor`]. The writer maps
@@ -10,10 +10,11 @@
 //! between the anchor before the batch and the anchor after it, which is
 //! exact at both ends and never runs backwards.
 //!
-//! That relies on a counter that ticks at a constant rate on every core (the
-//! `constant_tsc` and `nonstop_tsc` CPU flags of every x86-64 CPU of the last
-//! fifteen years). On other targets a tick is simply a nanosecond of
-//! [`now_ns`], and the interpolation is the identity.
+//! That relies on a counter that ticks at a constant rate on every core: the
+//! "invariant TSC" that the CPU reports through CPUID (the `constant_tsc` and
+//! `nonstop_tsc` flags of Linux), checked once. Where it is missing (an old
+//! CPU, a virtual machine that hides it), and on other targets, a tick is
+//! simply a nanosecond of [`now_ns`] and the interpolation is the identity.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -26,13 +27,36 @@ pub(crate) fn now_ns() -> u64 {
     u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// The tick counter: the time-stamp counter on x86-64.
+/// The tick counter: the time-stamp counter on x86-64 when the CPU says it
+/// ticks at a constant rate ([`invariant_tsc`]), else [`now_ns`].
 #[cfg(target_arch = "x86_64")]
 #[inline]
 pub(crate) fn ticks() -> u64 {
-    // SAFETY: `rdtsc` exists on every x86-64 CPU, reads a counter and has no
-    // other effect.
-    unsafe { core::arch::x86_64::_rdtsc() }
+    if invariant_tsc() {
+        // SAFETY: `rdtsc` exists on every x86-64 CPU, reads a counter and
+        // has no other effect.
+        unsafe { core::arch::x86_64::_rdtsc() }
+    } else {
+        now_ns()
+    }
+}
+
+/// Whether the CPU reports an invariant time-stamp counter (CPUID leaf
+/// `0x8000_0007`, EDX bit 8: constant rate in every power state), asked
+/// once. A virtual machine that does not pass the bit on gets `now_ns`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+// `__cpuid` is a safe function since Rust 1.87; corio's minimum is 1.85.
+#[allow(unused_unsafe)]
+fn invariant_tsc() -> bool {
+    static INVARIANT: OnceLock<bool> = OnceLock::new();
+    *INVARIANT.get_or_init(|| {
+        use core::arch::x86_64::__cpuid;
+        // SAFETY: `cpuid` exists on every x86-64 CPU and only reports.
+        let highest = unsafe { __cpuid(0x8000_0000) }.eax;
+        // SAFETY: as above; the leaf is asked only if the CPU has it.
+        highest >= 0x8000_0007 && unsafe { __cpuid(0x8000_0007) }.edx & (1 << 8) != 0
+    })
 }
 
 /// The tick counter: [`now_ns`] where there is no cheaper counter.

@@ -12,7 +12,8 @@
 //! before it ran leaves no half arrow.
 //!
 //! The wake that follows a job is the loop's: it appears as a "wake from
-//! another thread" arrow from the turn that took it in (`trace_replay.rs`).
+//! another thread" arrow from the slice in which the loop took it in (the
+//! turn, or the IO poll of a park; `trace_replay.rs`).
 //! One thread that opens two traced loops notes the later one.
 
 use std::cell::RefCell;

@@ -11,8 +11,9 @@
 //!   a *slice* (a turn encloses its park, timers and steps; a park its poll);
 //!   a step that began straight after another starts 1 ns after it ended;
 //! * arrows: a spawn or a wake notes *where* it happened (the start of the
-//!   innermost open slice: the waking step, the park whose IO readiness woke
-//!   the task, the turn that took in another thread's wake), and the first
+//!   innermost open slice: the waking step, the IO poll whose readiness woke
+//!   the task, the timer round, the turn that took in another thread's
+//!   wake), and the first
 //!   step of that task afterwards is where the arrow lands. The first cause
 //!   wins until then. An arrow is made only once both ends are known, so a
 //!   file never holds a flow with one end;
@@ -26,7 +27,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use super::trace::{Batch, Mark, Record, AFTER_STEP, OUTCOME_BITS, WOKE_ITSELF};
+use super::trace::{Batch, Mark, Record, AFTER_STEP, OUTCOME_BITS, OUTSIDE_STEP, WOKE_ITSELF};
 use super::trace_clock::Anchor;
 use crate::event_loop::observer::{ParkWake, StepOutcome};
 
@@ -225,9 +226,9 @@ impl TrackReplay {
                 };
                 self.end(Mark::TimersBegin, at(), what, events);
             }
-            Mark::Spawned => self.cause(r.small(), FlowKind::Spawn),
-            Mark::Woken => self.cause(r.small(), FlowKind::Wake),
-            Mark::WokenRemotely => self.cause(r.small(), FlowKind::RemoteWake),
+            Mark::Spawned => self.cause(r, FlowKind::Spawn),
+            Mark::Woken => self.cause(r, FlowKind::Wake),
+            Mark::WokenRemotely => self.cause(r, FlowKind::RemoteWake),
             Mark::Named => {
                 let index = usize::try_from(r.at).unwrap_or(usize::MAX);
                 if let Some(name) = names.get_mut(index).and_then(Option::take) {
@@ -275,7 +276,11 @@ impl TrackReplay {
         if let Some(end) = self.end(Mark::StepBegin, at, what, events) {
             self.step_ended = Some(end);
         }
-        if flags & WOKE_ITSELF != 0 {
+        if finished {
+            // No step follows: forget a wake it made of itself on its way
+            // out (its entry in the ready queue runs nothing).
+            self.arriving.remove(&task);
+        } else if flags & WOKE_ITSELF != 0 {
             if let Some(start) = start {
                 self.arriving.entry(task).or_insert((FlowKind::Wake, start));
             }
@@ -309,17 +314,19 @@ impl TrackReplay {
         }
     }
 
-    /// Task `task` was queued here: the arrow leaves from the start of the
-    /// innermost open slice — or, straight after a step, from the start of
-    /// the step that follows it (a step with no begin record: the wake came
-    /// from it), or else the latest time seen.
-    fn cause(&mut self, task: u32, kind: FlowKind) {
-        let from = match (self.step_ended, self.open.last()) {
-            (Some(end), _) => end + 1,
-            (None, Some(open)) => open.start,
-            (None, None) => self.latest,
+    /// The task of `r` was queued here. The arrow leaves from the start of
+    /// the step that queued it — the open one, or, straight after a step,
+    /// the step that follows it (a step with no begin record) — or, for a
+    /// wake from outside any step (flagged [`OUTSIDE_STEP`]), from the start
+    /// of the innermost open slice (an IO poll, a timer round, the turn), or
+    /// else the latest time seen.
+    fn cause(&mut self, r: Record, kind: FlowKind) {
+        let slice = self.open.last().map(|o| o.start);
+        let from = match self.step_ended {
+            Some(end) if r.flags() & OUTSIDE_STEP == 0 => end + 1,
+            _ => slice.unwrap_or(self.latest),
         };
-        self.arriving.entry(task).or_insert((kind, from));
+        self.arriving.entry(r.small()).or_insert((kind, from));
     }
 
     /// Task `task` begins a step at `at`: the arrow that queued it lands here.

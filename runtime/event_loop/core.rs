@@ -202,12 +202,23 @@ impl LoopCore {
     /// A wake on the loop's own thread.
     #[inline]
     pub(crate) fn schedule_task(&self, task: NonNull<Header>) {
-        // SAFETY: the waker calling this holds a reference.
+        self.queue_woken(task, false);
+    }
+
+    /// Queues a woken task unless it is queued or done already, and tells
+    /// the observer who woke it (`remotely`: a wake another thread sent).
+    #[inline]
+    fn queue_woken(&self, task: NonNull<Header>, remotely: bool) {
+        // SAFETY: the caller (a waker, an injection-queue entry) holds a reference.
         let h = unsafe { task.as_ref() };
         if h.state.transition_to_scheduled() == crate::task::state::ScheduleDecision::Push {
             self.ready.borrow_mut().push_task(task);
             if let Some(observer) = self.observer() {
-                observer.woken(h.id);
+                if remotely {
+                    observer.woken_remotely(h.id);
+                } else {
+                    observer.woken(h.id);
+                }
             }
         }
     }
@@ -479,10 +490,7 @@ impl LoopCore {
                     // SAFETY: the entry owns a reference to the task.
                     let h = unsafe { task.as_ref() };
                     h.clear_injected();
-                    if let Some(observer) = self.observer() {
-                        observer.woken_remotely(h.id);
-                    }
-                    self.schedule_task(task);
+                    self.queue_woken(task, true);
                     // SAFETY: give up the entry's reference (a queued task is
                     // covered by the loop's own reference).
                     unsafe { Header::release(task) };

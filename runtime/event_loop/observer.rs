@@ -7,8 +7,9 @@
 //! services it drives through a small seam of its own).
 //!
 //! With no observer the core pays one predictable branch (`Option::is_some`)
-//! per batch of steps, per wake and per park; with one, a virtual call per
-//! event. Built without the `observe` feature, not even that. Observers run
+//! per batch of steps, and one per wake, spawn, callback, park, timer round
+//! and IO poll; with one, a virtual call per event. Built without the
+//! `observe` feature, not even that. Observers run
 //! no user code and never call back into the loop: the core may call them
 //! while it holds its own state borrowed.
 
@@ -85,7 +86,8 @@ pub(crate) trait LoopObserver {
     fn spawned(&self, _child: u32) {}
     /// Task `task` was queued by a wake on the loop's thread.
     fn woken(&self, _task: u32) {}
-    /// Task `task` was queued by a wake another thread sent.
+    /// Task `task` was queued by a wake another thread sent (instead of
+    /// `woken`: one report per queued wake).
     fn woken_remotely(&self, _task: u32) {}
     /// Write out whatever is buffered, and return once it is written (the
     /// loop stays open).
