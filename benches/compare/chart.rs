@@ -41,7 +41,7 @@ impl Series {
         match self {
             Series::Rt(Rt::Corio) => "#c0392b",
             Series::Rt(Rt::CorioTraced) => "#f1948a",
-            Series::Rt(Rt::CorioUntraced) => "#922b21",
+            Series::Rt(Rt::CorioNoSeam) => "#922b21",
             Series::Rt(Rt::TokioCt) => "#1f5f99",
             Series::Rt(Rt::TokioMt) => "#7fb3e0",
             Series::Rt(Rt::Smol) => "#2e9d5b",

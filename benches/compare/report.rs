@@ -157,7 +157,7 @@ fn target_cell(row: &Row) -> String {
             verdict(t / c <= TRACED)
         ));
     }
-    if let (Some(c), Some(u)) = (corio, row.value(Rt::CorioUntraced)) {
+    if let (Some(c), Some(u)) = (corio, row.value(Rt::CorioNoSeam)) {
         cell.push_str(&format!(
             "; corio ≤ {SEAM:.2} × corio-no-seam: {:.2}, {}",
             c / u,

@@ -39,9 +39,9 @@ pub enum Rt {
     Corio,
     /// corio's single event loop recording a trace (`EventLoop::builder().trace`).
     CorioTraced,
-    /// corio built without its `observe` feature (the `corio-untraced`
+    /// corio built without its `observe` feature (the `corio-no-seam`
     /// crate): the loop with no observer seam at all.
-    CorioUntraced,
+    CorioNoSeam,
     /// tokio's current-thread runtime.
     TokioCt,
     /// tokio's multi-thread runtime with 2 workers.
@@ -61,7 +61,7 @@ impl Rt {
     pub const ALL: [Rt; 9] = [
         Rt::Corio,
         Rt::CorioTraced,
-        Rt::CorioUntraced,
+        Rt::CorioNoSeam,
         Rt::TokioCt,
         Rt::TokioMt,
         Rt::Smol,
@@ -75,7 +75,7 @@ impl Rt {
         match self {
             Rt::Corio => "corio",
             Rt::CorioTraced => "corio-traced",
-            Rt::CorioUntraced => "corio-no-seam",
+            Rt::CorioNoSeam => "corio-no-seam",
             Rt::TokioCt => "tokio-ct",
             Rt::TokioMt => "tokio-mt",
             Rt::Smol => "smol",

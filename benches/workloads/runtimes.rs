@@ -16,8 +16,9 @@ pub fn corio() -> corio::EventLoop {
 
 /// corio's single event loop recording a trace of every step, park and wake
 /// into a file in `/dev/shm` (or the temporary directory; issue 13's
-/// overhead row). The file is removed when the runtime is dropped, after the
-/// loop wrote it out.
+/// overhead row). The file's name is removed when the runtime is dropped,
+/// after the loop wrote it out; its space comes back when the process
+/// exits, since a trace file stays open for later loops tracing into it.
 pub struct CorioTraced {
     lp: Option<Rc<corio::EventLoop>>,
     path: std::path::PathBuf,

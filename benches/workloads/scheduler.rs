@@ -98,13 +98,13 @@ async fn yield_many_corio() -> usize {
 }
 
 /// yield_many_corio, on corio built without its observer seam.
-async fn yield_many_untraced() -> usize {
+async fn yield_many_no_seam() -> usize {
     let handles: Vec<_> = (0..YIELD_TASKS)
         .map(|_| {
-            corio_untraced::spawn(async {
+            corio_no_seam::spawn(async {
                 let mut n = 0;
                 for _ in 0..YIELDS {
-                    corio_untraced::yield_now().await;
+                    corio_no_seam::yield_now().await;
                     n += 1;
                 }
                 n
@@ -171,9 +171,9 @@ pub fn yield_many() -> Workload {
         let rt = corio_traced();
         Box::new(move || assert_eq!(rt.lp().block_on(yield_many_corio()), YIELD_TOTAL)) as Run
     })
-    .member(Rt::CorioUntraced, || {
-        let rt = corio_untraced::EventLoop::new();
-        Box::new(move || assert_eq!(rt.block_on(yield_many_untraced()), YIELD_TOTAL)) as Run
+    .member(Rt::CorioNoSeam, || {
+        let rt = corio_no_seam::EventLoop::new();
+        Box::new(move || assert_eq!(rt.block_on(yield_many_no_seam()), YIELD_TOTAL)) as Run
     })
     .member(Rt::TokioCt, || {
         let rt = tokio_ct();

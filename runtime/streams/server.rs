@@ -130,6 +130,13 @@ where
 ///
 /// When the listener's address cannot be read.
 ///
+/// The listener must belong to the current loop, as every socket does to
+/// the loop that made it: one made on another loop fails in the accept task.
+///
+/// # Panics
+///
+/// Outside a running loop (it spawns the accept task on the current loop).
+///
 /// ```
 /// corio::run(async {
 ///     let listener = corio::net::TcpListener::bind_reuseport("127.0.0.1:0").unwrap();
