@@ -75,10 +75,17 @@ pub(crate) struct Anchor {
 
 impl Anchor {
     /// Both clocks, now.
+    /// The nanoseconds are read between two tick reads, and paired with
+    /// their midpoint: the pairing is then off by half the time one read
+    /// of `now_ns` takes at most, rather than all of it (which matters
+    /// where that read is slow: under valgrind, in a virtual machine).
     pub(crate) fn now() -> Anchor {
+        let before = ticks();
+        let ns = now_ns();
+        let after = ticks();
         Anchor {
-            ticks: ticks(),
-            ns: now_ns(),
+            ticks: before + after.saturating_sub(before) / 2,
+            ns,
         }
     }
 
