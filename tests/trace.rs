@@ -94,13 +94,38 @@ async fn gather_wait_like() {
     client.write_all(b"ping").await.expect("write");
     assert_eq!(&server.await.expect("the server task"), b"ping");
 
+    // A park that only a socket ends: another thread writes after a while,
+    // and nothing else is ready or armed meanwhile (however slowly this runs,
+    // under valgrind too).
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("an address");
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        let mut peer = std::net::TcpStream::connect(addr).expect("connect");
+        std::io::Write::write_all(&mut peer, b"pong").expect("write");
+        peer
+    });
+    let (conn, _) = listener.accept().await.expect("accept");
+    let mut buf = [0u8; 4];
+    conn.read_exact(&mut buf).await.expect("four bytes");
+    assert_eq!(&buf, b"pong");
+    drop(writer.join().expect("the writing thread"));
+
+    // A park that only a timer ends.
+    corio::time::sleep(Duration::from_millis(100)).await;
+
     // Another thread spawns a task (through a thread-safe callback).
     let handle = corio::LoopHandle::current();
     let remote = std::thread::spawn(move || handle.spawn(async { 7 }));
     let remote = remote.join().expect("the thread");
     assert_eq!(remote.await.expect("the remote task"), 7);
-    // A pool thread wakes the task awaiting its job.
-    assert_eq!(corio::to_thread(|| 8).await.expect("the job"), 8);
+    // A pool thread wakes the task awaiting its job (which takes long
+    // enough that the task is surely waiting by then).
+    let job = || {
+        std::thread::sleep(Duration::from_millis(50));
+        8
+    };
+    assert_eq!(corio::to_thread(job).await.expect("the job"), 8);
 
     // A callback, a cancelled task and a panicking one.
     corio::call_soon(|| {});
