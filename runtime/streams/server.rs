@@ -108,13 +108,7 @@ where
     let server = Server::new(sockets, None);
     let handler = Rc::new(client_connected);
     for listener in listeners {
-        let listener = Rc::new(listener);
-        let accepting = accept_loop(
-            Rc::downgrade(&listener),
-            server.inner.connections.clone(),
-            handler.clone(),
-        );
-        server.adopt(listener, accepting);
+        server.adopt(listener, handler.clone());
     }
     Ok(server)
 }
@@ -157,13 +151,7 @@ where
     Fut::Output: HandlerOutcome,
 {
     let server = Server::new(vec![listener.local_addr()?], None);
-    let listener = Rc::new(listener);
-    let accepting = accept_loop(
-        Rc::downgrade(&listener),
-        server.inner.connections.clone(),
-        Rc::new(client_connected),
-    );
-    server.adopt(listener, accepting);
+    server.adopt(listener, Rc::new(client_connected));
     Ok(server)
 }
 
@@ -207,13 +195,7 @@ where
     let path = path.as_ref().to_path_buf();
     let listener = UnixListener::bind(&path)?;
     let server = Server::new(Vec::new(), Some(path.clone()));
-    let listener = Rc::new(listener);
-    let accepting = accept_loop(
-        Rc::downgrade(&listener),
-        server.inner.connections.clone(),
-        Rc::new(client_connected),
-    );
-    server.adopt(listener, accepting);
+    server.adopt(listener, Rc::new(client_connected));
     Ok(server)
 }
 
@@ -386,8 +368,20 @@ impl Server {
     }
 
     /// Keeps `listener` open (the only strong reference) and runs its
-    /// accept loop as a task.
-    fn adopt(&self, listener: Rc<dyn Any>, accepting: impl Future<Output = ()> + 'static) {
+    /// accept loop as a task, each connection handed to `handler`.
+    fn adopt<L, F, Fut>(&self, listener: L, handler: Rc<F>)
+    where
+        L: AcceptStreams + 'static,
+        F: Fn(StreamReader, StreamWriter) -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: HandlerOutcome,
+    {
+        let listener = Rc::new(listener);
+        let accepting = accept_loop(
+            Rc::downgrade(&listener),
+            self.inner.connections.clone(),
+            handler,
+        );
         let task = Builder::new().name("server accept").spawn(accepting);
         self.inner.listeners.borrow_mut().push(listener);
         self.inner.accept_tasks.borrow_mut().push(task);

@@ -35,7 +35,7 @@ use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::Duration;
 
-use corio::signal::{signal, SIGTERM};
+use corio::signal::{signal, Signals, SIGTERM};
 use corio_servers::client;
 use corio_servers::loops::OnLoops;
 use corio_servers::server::{serve, Settings};
@@ -144,15 +144,7 @@ async fn serve_until_signalled(port: u16, settings: Settings) -> std::io::Result
         listener.local_addr()?
     );
     let stop = async {
-        let mut interrupted = std::pin::pin!(interrupted);
-        std::future::poll_fn(|cx| {
-            if interrupted.as_mut().poll(cx).is_ready() || terminated.poll_recv(cx).is_ready() {
-                std::task::Poll::Ready(())
-            } else {
-                std::task::Poll::Pending
-            }
-        })
-        .await;
+        first_of(interrupted, &mut terminated).await;
         println!("http_server: stopping: no new connections, finishing the requests in flight");
     };
     let stopped = serve(listener, settings, stop).await;
@@ -161,6 +153,20 @@ async fn serve_until_signalled(port: u16, settings: Settings) -> std::io::Result
         stopped.connections, stopped.cut_off
     );
     Ok(())
+}
+
+/// Resolves at the first of Ctrl-C (`interrupted`) and SIGTERM
+/// (`terminated`), both listened for before the port opened.
+async fn first_of(interrupted: impl Future, terminated: &mut Signals) {
+    let mut interrupted = std::pin::pin!(interrupted);
+    std::future::poll_fn(|cx| {
+        if interrupted.as_mut().poll(cx).is_ready() || terminated.poll_recv(cx).is_ready() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
 }
 
 /// Serves on 127.0.0.1:`port` from `loops` loops until Ctrl-C or SIGTERM
@@ -176,15 +182,7 @@ fn serve_on_loops(port: u16, settings: Settings, loops: usize) -> std::io::Resul
             Err(e) => return drop(listening.send(Err(e))),
         };
         let _ = listening.send(Ok(()));
-        let mut interrupted = std::pin::pin!(interrupted);
-        std::future::poll_fn(|cx| {
-            if interrupted.as_mut().poll(cx).is_ready() || terminated.poll_recv(cx).is_ready() {
-                std::task::Poll::Ready(())
-            } else {
-                std::task::Poll::Pending
-            }
-        })
-        .await;
+        first_of(interrupted, &mut terminated).await;
     });
     is_listening
         .recv()
