@@ -72,7 +72,8 @@ pub use combinators::{
     ChildFailure, FailureKind, Fallible, FirstCompleted, FirstException, GatherError, ReturnWhen,
     TaskGroup, TaskGroupError,
 };
-pub use event_loop::callback::{call_soon, CallbackHandle, ThreadsafeHandle};
+pub use event_loop::call_soon::call_soon;
+pub use event_loop::callback::{CallbackHandle, ThreadsafeHandle};
 pub use event_loop::{run, EventLoop, LoopClosed, LoopHandle, LoopStats, RemoteTask};
 pub use executor::{run_in_executor, to_thread};
 pub use streams::{open_connection, open_unix_connection, start_server, start_unix_server};

@@ -12,16 +12,17 @@
 
 use std::fmt::Write;
 
-use crate::event_loop::core::LoopCore;
-use crate::task::task_ref::TaskRef;
+use crate::event_loop::services::LoopServices;
+use crate::task::header::TaskRef;
 
 /// The poll-time cell of a task when debug mode is off.
 const NOT_MEASURED: &str = "not measured";
 
-/// Renders every live task of `core` as a table.
-pub(crate) fn render(core: &LoopCore) -> String {
+/// Renders every live task of the loop of `services` as a table.
+pub(crate) fn render(services: &LoopServices) -> String {
+    let scheduler = &services.scheduler;
     let mut out = String::new();
-    let Some(registry) = core.try_registry() else {
+    let Some(registry) = scheduler.try_registry() else {
         out.push_str("<busy>\n");
         return out;
     };
@@ -31,7 +32,7 @@ pub(crate) fn render(core: &LoopCore) -> String {
         .map(|t| unsafe { TaskRef::retained(t) })
         .collect();
     drop(registry);
-    let poll_time_measured = core.debug().enabled;
+    let poll_time_measured = scheduler.debug.enabled;
     let _ = writeln!(
         out,
         "{:>6}  {:<20}  {:<10}  {:>8}  {:>12}  spawned at",
@@ -62,7 +63,7 @@ pub(crate) fn render(core: &LoopCore) -> String {
         );
     }
     drop(tasks);
-    let graph = crate::task::call_graph::of_core(core);
+    let graph = crate::task::call_graph::of_loop(scheduler);
     if !graph.roots.is_empty() || !graph.deadlocks.is_empty() {
         let _ = write!(out, "await graph (who awaits whom):\n{graph}");
     }

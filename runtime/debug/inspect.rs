@@ -118,7 +118,7 @@ fn answer(conn: UnixStream, shared: &Shared, handle: &LoopHandle) -> io::Result<
     let (send, receive) = mpsc::channel();
     let asked = handle.call_soon_threadsafe(move || {
         let text =
-            crate::event_loop::context::with_current_core(super::dump::render).unwrap_or_default();
+            crate::event_loop::context::with_current_loop(super::dump::render).unwrap_or_default();
         let _ = send.send(text);
     });
     let reply = match asked {

@@ -23,9 +23,10 @@ use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use crate::event_loop::core::LoopCore;
+use crate::event_loop::scheduler::Scheduler;
 use crate::task::header::Header;
 use crate::task::state::{COMPLETE, RUNNING, SCHEDULED};
+use crate::time::timers::Timers;
 
 /// The watchdog's clock: when it last looked.
 #[derive(Debug)]
@@ -48,22 +49,22 @@ impl Watchdog {
         (self.threshold / 4).max(Duration::from_millis(1))
     }
 
-    /// Looks at `core`'s tasks if an interval has passed since the last look.
-    pub(crate) fn maybe_check(&self, core: &LoopCore) {
+    /// Looks at the loop's tasks if an interval has passed since the last look.
+    pub(crate) fn maybe_check(&self, scheduler: &Scheduler, timers: &Timers) {
         let now = Instant::now();
         if now.duration_since(self.last_check.get()) < self.interval() {
             return;
         }
         self.last_check.set(now);
-        for report in self.stuck_tasks(core, now) {
+        for report in self.stuck_tasks(scheduler, timers, now) {
             eprintln!("{report}");
         }
     }
 
     /// Finds, marks as reported and describes every stuck leaf task.
-    fn stuck_tasks(&self, core: &LoopCore, now: Instant) -> Vec<String> {
-        let armed = core.tasks_timers_will_wake();
-        let tasks = core.live_tasks();
+    fn stuck_tasks(&self, scheduler: &Scheduler, timers: &Timers, now: Instant) -> Vec<String> {
+        let armed = timers.tasks_they_will_wake();
+        let tasks = scheduler.live_tasks();
         let header = |t: &std::ptr::NonNull<Header>| {
             // SAFETY: `live_tasks` took a reference to each task, released
             // at the end of this function.

@@ -220,7 +220,9 @@ impl Builder {
         )?;
         #[cfg(unix)]
         if let Some(server) = pending {
-            server.start(super::LoopHandle::new(core.shared().clone()))?;
+            server.start(super::LoopHandle::new(
+                core.services().scheduler.shared().clone(),
+            ))?;
         }
         #[cfg(not(unix))]
         drop(pending);

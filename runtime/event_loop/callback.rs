@@ -1,4 +1,4 @@
-//! Callbacks: asyncio's `call_soon`, and the handles that cancel them.
+//! Callbacks: what `call_soon` queues, and the handles that cancel them.
 //!
 //! A callback waits in the same FIFO ready queue as tasks, so `call_soon`
 //! callbacks and task steps interleave in the order they were scheduled, as
@@ -11,7 +11,6 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use super::context;
 use crate::containment::{contain, drop_contained};
 
 /// One scheduled callback, shared by the ready queue and its handle.
@@ -102,42 +101,6 @@ impl fmt::Debug for CallbackHandle {
             .field("cancelled", &self.is_cancelled())
             .finish()
     }
-}
-
-/// Schedules `f` to run on the running loop at its next turn: asyncio's
-/// `loop.call_soon`. Callbacks run in FIFO order; one scheduled by a callback
-/// runs in the next loop iteration. A panicking callback is reported on stderr
-/// and the loop goes on.
-///
-/// # Panics
-///
-/// When no corio loop is running on this thread (use
-/// [`LoopHandle::call_soon_threadsafe`](crate::LoopHandle::call_soon_threadsafe)
-/// from other threads).
-///
-/// ```
-/// use std::{cell::RefCell, rc::Rc};
-/// let order = Rc::new(RefCell::new(Vec::new()));
-/// let o = order.clone();
-/// corio::run(async move {
-///     for i in 0..3 {
-///         let o = o.clone();
-///         corio::call_soon(move || o.borrow_mut().push(i));
-///     }
-///     corio::yield_now().await;
-/// });
-/// assert_eq!(*order.borrow(), [0, 1, 2]);
-/// ```
-#[track_caller]
-pub fn call_soon(f: impl FnOnce() + 'static) -> CallbackHandle {
-    let cell =
-        context::with_current_core(|core| core.call_soon(Box::new(f))).unwrap_or_else(|| {
-            panic!(
-                "corio::call_soon called with no corio loop running on this thread: call it from \
-             inside corio::run(..), or use LoopHandle::call_soon_threadsafe from another thread"
-            )
-        });
-    CallbackHandle::new(cell)
 }
 
 /// The handle `call_soon_threadsafe` returns; `Send + Sync`, so any thread can

@@ -13,61 +13,61 @@
 use std::cell::Cell;
 use std::ptr::{self, NonNull};
 
-use super::core::LoopCore;
+use super::services::LoopServices;
 use crate::task::cold::AwaitedBy;
 use crate::task::header::Header;
 
 thread_local! {
-    /// The loop running on this thread, or null.
-    static CURRENT_CORE: Cell<*const LoopCore> = const { Cell::new(ptr::null()) };
+    /// The services of the loop running on this thread, or null.
+    static CURRENT_LOOP: Cell<*const LoopServices> = const { Cell::new(ptr::null()) };
     /// The task whose poll is on the stack, or null.
     static CURRENT_TASK: Cell<*const Header> = const { Cell::new(ptr::null()) };
 }
 
-/// Calls `f` with the loop running on this thread, if any.
+/// Calls `f` with the services of the loop running on this thread, if any.
 #[inline]
-pub(crate) fn with_current_core<R>(f: impl FnOnce(&LoopCore) -> R) -> Option<R> {
-    let core = CURRENT_CORE.with(Cell::get);
+pub(crate) fn with_current_loop<R>(f: impl FnOnce(&LoopServices) -> R) -> Option<R> {
+    let services = CURRENT_LOOP.with(Cell::get);
     // SAFETY: a non-null pointer was set by an `EnterGuard`, which clears it
-    // before the `LoopCore` it points to can be moved or dropped.
-    (!core.is_null()).then(|| f(unsafe { &*core }))
+    // before the `LoopServices` it points to can be moved or dropped.
+    (!services.is_null()).then(|| f(unsafe { &*services }))
 }
 
-/// Marks `core` as this thread's running loop until the guard drops.
+/// Marks a loop as this thread's running loop until the guard drops.
 pub(crate) struct EnterGuard {
-    previous: *const LoopCore,
+    previous: *const LoopServices,
 }
 
-/// Enters `core` for `block_on` / `run_forever`.
+/// Enters the loop of `services` for `block_on` / `run_forever`.
 ///
 /// # Panics
 ///
 /// When a corio loop is already running on this thread.
 #[track_caller]
-pub(crate) fn enter(core: &LoopCore) -> EnterGuard {
-    if !CURRENT_CORE.with(Cell::get).is_null() {
+pub(crate) fn enter(services: &LoopServices) -> EnterGuard {
+    if !CURRENT_LOOP.with(Cell::get).is_null() {
         panic!(
             "cannot start a corio loop (corio::run, EventLoop::block_on or run_forever) from \
              inside a running corio loop on the same thread: `.await` the future instead, or \
              corio::spawn it as a task"
         );
     }
-    CURRENT_CORE.with(|c| c.set(core));
+    CURRENT_LOOP.with(|c| c.set(services));
     EnterGuard {
         previous: ptr::null(),
     }
 }
 
-/// Enters `core` for closing it, even from inside another loop (whose
+/// Enters a loop for closing it, even from inside another loop (whose
 /// context is restored afterwards). Never panics: it runs from `Drop`.
-pub(crate) fn enter_for_close(core: &LoopCore) -> EnterGuard {
-    let previous = CURRENT_CORE.with(|c| c.replace(core));
+pub(crate) fn enter_for_close(services: &LoopServices) -> EnterGuard {
+    let previous = CURRENT_LOOP.with(|c| c.replace(services));
     EnterGuard { previous }
 }
 
 impl Drop for EnterGuard {
     fn drop(&mut self) {
-        CURRENT_CORE.with(|c| c.set(self.previous));
+        CURRENT_LOOP.with(|c| c.set(self.previous));
     }
 }
 

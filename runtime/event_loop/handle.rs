@@ -14,6 +14,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::callback::ThreadsafeHandle;
 use super::context;
+use super::services::LoopServices;
 use super::shared::{LoopShared, Remote};
 use crate::task::{Task, TaskError};
 
@@ -65,7 +66,7 @@ impl LoopHandle {
     /// ```
     #[track_caller]
     pub fn current() -> LoopHandle {
-        context::with_current_core(|core| LoopHandle::new(core.shared().clone()))
+        context::with_current_loop(|lp| LoopHandle::new(lp.scheduler.shared().clone()))
             .expect("LoopHandle::current called with no corio loop running on this thread")
     }
 
@@ -97,9 +98,10 @@ impl LoopHandle {
         let (handle, f) = ThreadsafeHandle::wrap(f);
         let own = Arc::as_ptr(&self.shared);
         let on_own_thread =
-            context::with_current_core(|core| std::ptr::eq(core.shared_ptr(), own)) == Some(true);
+            context::with_current_loop(|lp| std::ptr::eq(lp.scheduler.shared_ptr(), own))
+                == Some(true);
         if on_own_thread {
-            context::with_current_core(|core| core.call_soon_after_injected(f));
+            context::with_current_loop(|lp| lp.scheduler.call_soon_after_injected(f));
         } else {
             self.shared.inject(Remote::Callback(f));
         }
@@ -157,7 +159,7 @@ impl LoopHandle {
     /// ```
     pub fn stop(&self) -> Result<(), LoopClosed> {
         self.call_soon_threadsafe(|| {
-            context::with_current_core(|core| core.request_stop());
+            context::with_current_loop(LoopServices::request_stop);
         })
         .map(drop)
     }

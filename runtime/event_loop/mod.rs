@@ -73,6 +73,7 @@
 //! [`yield_now`]: crate::yield_now
 
 pub(crate) mod builder;
+pub(crate) mod call_soon;
 pub(crate) mod callback;
 pub(crate) mod context;
 pub(crate) mod core;
@@ -80,6 +81,9 @@ pub(crate) mod handle;
 pub(crate) mod observer;
 pub(crate) mod park;
 pub(crate) mod ready_queue;
+pub(crate) mod resources;
+pub(crate) mod scheduler;
+pub(crate) mod services;
 pub(crate) mod shared;
 pub(crate) mod stats;
 
@@ -95,6 +99,7 @@ pub use handle::{LoopClosed, LoopHandle, RemoteTask};
 pub use stats::LoopStats;
 
 use self::core::LoopCore;
+use self::scheduler::Scheduler;
 use crate::task::harness;
 use crate::task::header::Header;
 use crate::task::state::COMPLETE;
@@ -169,7 +174,7 @@ impl EventLoop {
     /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let _enter = context::enter(&self.core);
+        let _enter = context::enter(self.core.services());
         let mut output: Option<F::Output> = None;
         let slot: *mut Option<F::Output> = &mut output;
         let main = async move {
@@ -186,9 +191,10 @@ impl EventLoop {
         let main: Pin<Box<dyn Future<Output = ()> + 'static>> =
             // SAFETY: the erased lifetime is never outlived (see above).
             unsafe { std::mem::transmute(main) };
-        let raw = self.core.spawn(main, None, Location::caller());
+        let scheduler = &self.core.services().scheduler;
+        let raw = scheduler.spawn(main, None, Location::caller());
         let guard = MainGuard {
-            core: &self.core,
+            scheduler,
             task: raw,
         };
         // SAFETY: `spawn` returned the handle's reference for a `()` task.
@@ -240,7 +246,7 @@ impl EventLoop {
     /// ```
     #[track_caller]
     pub fn run_forever(&self) {
-        let _enter = context::enter(&self.core);
+        let _enter = context::enter(self.core.services());
         loop {
             self.core.run_once();
             if self.core.take_stop_request() {
@@ -258,7 +264,7 @@ impl EventLoop {
     /// assert_eq!(lp.stats().iterations, 1);
     /// ```
     pub fn stop(&self) {
-        self.core.request_stop();
+        self.core.services().request_stop();
     }
 
     /// The thread-safe handle: spawn and schedule callbacks from any thread.
@@ -270,7 +276,7 @@ impl EventLoop {
     /// assert_eq!(lp.block_on(task).unwrap(), 42);
     /// ```
     pub fn handle(&self) -> LoopHandle {
-        LoopHandle::new(self.core.shared().clone())
+        LoopHandle::new(self.core.services().scheduler.shared().clone())
     }
 
     /// The loop's counters (iterations, parks, task steps, callbacks).
@@ -280,7 +286,7 @@ impl EventLoop {
     /// assert_eq!(lp.stats().iterations, 0);
     /// ```
     pub fn stats(&self) -> LoopStats {
-        self.core.stats()
+        self.core.services().scheduler.stats()
     }
 
     /// A table of the loop's tasks that are not done (see [`dump_tasks`](crate::dump_tasks)).
@@ -290,7 +296,7 @@ impl EventLoop {
     /// assert!(lp.dump().contains("0 task(s) not done"));
     /// ```
     pub fn dump(&self) -> String {
-        crate::debug::dump::render(&self.core)
+        crate::debug::dump::render(self.core.services())
     }
 
     /// Writes out the trace recorded so far and returns once it is in the
@@ -315,7 +321,9 @@ impl EventLoop {
     /// # std::fs::remove_file(&path).unwrap();
     /// ```
     pub fn flush_trace(&self) {
-        self.core.write_out_observed();
+        if let Some(observer) = self.core.services().scheduler.observer() {
+            observer.write_out();
+        }
     }
 }
 
@@ -327,7 +335,7 @@ impl Default for EventLoop {
 
 impl Drop for EventLoop {
     fn drop(&mut self) {
-        let _enter = context::enter_for_close(&self.core);
+        let _enter = context::enter_for_close(self.core.services());
         self.core.close();
     }
 }
@@ -335,7 +343,7 @@ impl Drop for EventLoop {
 impl fmt::Debug for EventLoop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EventLoop")
-            .field("stats", &self.core.stats())
+            .field("stats", &self.stats())
             .finish_non_exhaustive()
     }
 }
@@ -343,7 +351,7 @@ impl fmt::Debug for EventLoop {
 /// Drops the `block_on` future if `block_on` unwinds before it completed, so
 /// that nothing it borrows is used after `block_on` returns.
 struct MainGuard<'a> {
-    core: &'a LoopCore,
+    scheduler: &'a Scheduler,
     task: NonNull<Header>,
 }
 
@@ -351,7 +359,7 @@ impl Drop for MainGuard<'_> {
     fn drop(&mut self) {
         // SAFETY: the `Task` handle in `block_on` still holds a reference.
         if !unsafe { self.task.as_ref() }.state.is(COMPLETE) {
-            harness::cancel_now(self.core, self.task);
+            harness::cancel_now(self.scheduler, self.task);
         }
     }
 }

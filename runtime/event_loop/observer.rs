@@ -13,14 +13,10 @@
 //! no user code and never call back into the loop: the core may call them
 //! while it holds its own state borrowed.
 
-use std::ptr::NonNull;
 use std::time::Duration;
 
-use super::core::LoopCore;
 use crate::io::driver::Readiness;
-use crate::task::harness;
 use crate::task::header::Header;
-use crate::task::state::COMPLETE;
 
 /// How a task step ended (the trace stores it as its discriminant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,28 +114,6 @@ impl ParkWake {
             // Unparked with nothing injected: a `stop()` from another thread.
             ParkWake::Thread
         }
-    }
-}
-
-/// Runs one step of `task` (as `harness::run_task`) and tells `observer`
-/// when it began and how it ended.
-pub(crate) fn run_task_observed(
-    core: &LoopCore,
-    observer: &dyn LoopObserver,
-    task: NonNull<Header>,
-) {
-    // SAFETY: the ready-queue entry being run holds a reference.
-    let h = unsafe { task.as_ref() };
-    if h.state.is(COMPLETE) {
-        // Not a step: the entry of a task that completed while queued.
-        harness::run_task(core, task);
-        return;
-    }
-    // Read now: the step may complete the task and free it.
-    let id = h.id;
-    observer.step_begin(h);
-    if let Some(outcome) = harness::run_task(core, task) {
-        observer.step_end(id, outcome);
     }
 }
 

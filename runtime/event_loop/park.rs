@@ -72,7 +72,7 @@ impl ParkState {
 /// `RUSTFLAGS="--cfg corio_loom" cargo test --release --lib park`.
 #[cfg(all(test, corio_loom))]
 mod loom_model {
-    use super::ParkState;
+    use crate::event_loop::park::ParkState;
     use loom::sync::atomic::{AtomicUsize, Ordering};
     use loom::sync::{Arc, Condvar, Mutex};
     use loom::thread;

@@ -16,6 +16,7 @@
 //! at least one of the two sees the other's write). A wake after the close
 //! only releases its reference.
 
+use std::ptr::NonNull;
 use std::sync::atomic::{fence, AtomicBool, Ordering};
 
 use crossbeam_queue::SegQueue;
@@ -23,7 +24,16 @@ use crossbeam_queue::SegQueue;
 use super::park::ParkState;
 use crate::io::driver::Unparker;
 use crate::task::header::Header;
-use crate::task::TaskPtr;
+
+/// A task pointer that may cross threads inside the injection queue.
+///
+/// Only the reference count is touched off the loop thread (see
+/// `task/header.rs`'s invariants), so sending the pointer is sound.
+pub(crate) struct TaskPtr(pub(crate) NonNull<Header>);
+
+// SAFETY: see the type's docs: the receiving side only touches the atomic
+// reference count until the pointer is back on the loop's own thread.
+unsafe impl Send for TaskPtr {}
 
 /// Work another thread hands to the loop.
 pub(crate) enum Remote {

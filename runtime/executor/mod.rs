@@ -20,6 +20,7 @@ pub use pool::ThreadPoolExecutor;
 pub use process_pool::ProcessPoolExecutor;
 
 use crate::event_loop::context;
+use crate::event_loop::resources::LoopResource;
 use cancel_on_drop::CancelOnDrop;
 
 /// The default pool's size, as asyncio: `min(32, cpus + 4)`.
@@ -64,10 +65,26 @@ where
 {
     let submitted = match executor {
         Some(pool) => pool.submit(job),
-        None => context::with_current_core(|core| core.default_executor().submit(job))
-            .expect("run_in_executor(None, ..) needs a running corio loop for its default pool"),
+        None => context::with_current_loop(|lp| {
+            lp.resources
+                .get_or_make(|| DefaultPool(ThreadPoolExecutor::new(default_max_workers())))
+                .0
+                .submit(job)
+        })
+        .expect("run_in_executor(None, ..) needs a running corio loop for its default pool"),
     };
     CancelOnDrop::new(submitted?).await
+}
+
+/// A loop's default pool: made by the first `run_in_executor(None, ..)` or
+/// `to_thread`, shut down (waiting for its threads) when the loop closes, as
+/// asyncio.run's `shutdown_default_executor`.
+struct DefaultPool(ThreadPoolExecutor);
+
+impl LoopResource for DefaultPool {
+    fn close(&self) {
+        self.0.shutdown(true, false);
+    }
 }
 
 /// Runs `job` on the loop's default pool: asyncio's `to_thread`.

@@ -6,6 +6,7 @@
 //! * [`scheduled_io`]: one socket's readiness and waiting tasks.
 //! * [`registration`]: `PollEvented`, a registered socket and the
 //!   ready → try → `WouldBlock` → clear loop every operation runs.
+//! * [`budget`]: `IoBudget`, the ready operations one task step may perform.
 //! * [`waiter`]: `Waiter`, one wait owned by the future that waits, which
 //!   takes its waker back out when the wait is abandoned.
 //! * [`async_fd`]: `AsyncFd`, the same for a descriptor that is not a socket
@@ -15,6 +16,7 @@
 //! mio.
 
 pub(crate) mod async_fd;
+pub(crate) mod budget;
 pub(crate) mod driver;
 pub(crate) mod reactor;
 pub(crate) mod registration;

@@ -19,12 +19,15 @@ use mio::event::{Event, Source};
 use mio::{Interest, Registry, Token};
 use slab::Slab;
 
+use super::budget::IoBudget;
 use super::scheduled_io::{ScheduledIo, ERROR, READABLE, READ_CLOSED, WRITABLE, WRITE_CLOSED};
 
 /// See the module docs.
 pub(crate) struct Reactor {
     registry: Registry,
     sources: RefCell<Slab<Rc<ScheduledIo>>>,
+    /// The running task step's budget of ready operations (see `budget.rs`).
+    pub(crate) budget: IoBudget,
 }
 
 impl Reactor {
@@ -32,6 +35,7 @@ impl Reactor {
         Reactor {
             registry,
             sources: RefCell::default(),
+            budget: IoBudget::new(),
         }
     }
 

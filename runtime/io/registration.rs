@@ -11,11 +11,10 @@
 //!    anything else (data, EOF, an error) is the result.
 //!
 //! **Fairness.** A socket that is always ready would let one task loop on it
-//! forever. Each task step gets a budget of [`BUDGET`] operations on ready
-//! sockets (tokio's coop budget, in spirit); when it is spent, `poll_io` wakes
-//! the task and returns `Pending`, so the task goes to the back of the ready
-//! queue and everyone else runs first. Finding a socket not ready costs
-//! nothing: the task is about to wait anyway.
+//! forever, so each operation that can proceed spends a unit of the task
+//! step's IO budget (`budget.rs`); when it is spent, `poll_io` wakes the task
+//! and returns `Pending`, so the task goes to the back of the ready queue and
+//! everyone else runs first.
 //!
 //! **Who waits.** An operation that returns a future (`read`, `accept`, …)
 //! waits through a [`Waiter`] the future owns ([`WaitAs::Own`]), so dropping
@@ -39,9 +38,6 @@ use super::reactor::Reactor;
 use super::scheduled_io::{Direction, ScheduledIo};
 use super::waiter::Waiter;
 use crate::event_loop::context;
-
-/// Ready operations a task may perform in one step before it yields.
-pub(crate) const BUDGET: u32 = 128;
 
 /// Where an operation's task waits when the socket is not ready. (`pub`
 /// only so that the sealed `corio::net::SplitStream` trait can name it; not
@@ -132,7 +128,7 @@ impl<E: Source> PollEvented<E> {
             }
             // Only an operation that can proceed spends budget: a task that
             // checks many idle sockets in one step is not made to yield.
-            if !take_budget() {
+            if !self.reactor.budget.take() {
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
@@ -153,7 +149,7 @@ impl<E: Source> PollEvented<E> {
     /// registered with (its events arrive nowhere else).
     fn on_running_loop(&self) -> bool {
         let mine = Rc::as_ptr(&self.reactor);
-        context::with_current_core(|core| core.reactor_ptr() == mine).unwrap_or(false)
+        context::with_current_loop(|lp| Rc::as_ptr(&lp.reactor) == mine).unwrap_or(false)
     }
 
     /// Deregisters and gives the mio socket back.
@@ -169,7 +165,7 @@ impl<E: Source> PollEvented<E> {
 
 /// The reactor of the loop running on this thread.
 fn running_reactor() -> io::Result<Rc<Reactor>> {
-    context::with_current_core(|core| core.reactor()).ok_or_else(|| {
+    context::with_current_loop(|lp| lp.reactor.clone()).ok_or_else(|| {
         io::Error::other(
             "corio sockets need a running corio loop on this thread (use them inside corio::run)",
         )
@@ -180,11 +176,6 @@ fn running_reactor() -> io::Result<Rc<Reactor>> {
 /// created here would report.
 pub(crate) fn require_running_loop() -> io::Result<()> {
     running_reactor().map(drop)
-}
-
-/// Spends one unit of the running task's IO budget; `false` when it is spent.
-fn take_budget() -> bool {
-    context::with_current_core(|core| core.take_io_budget()).unwrap_or(true)
 }
 
 impl<E: Source> Drop for PollEvented<E> {

@@ -12,7 +12,7 @@ use std::sync::mpsc;
 
 use super::RuntimeHandle;
 use crate::event_loop::context;
-use crate::event_loop::core::LoopCore;
+use crate::event_loop::services::LoopServices;
 use crate::task::TaskRef;
 use crate::{LoopStats, TaskId, TaskState};
 
@@ -51,20 +51,20 @@ impl RuntimeHandle {
     fn ask<R: Send + 'static>(
         &self,
         index: usize,
-        question: impl FnOnce(&LoopCore) -> R + Send + 'static,
+        question: impl FnOnce(&LoopServices) -> R + Send + 'static,
     ) -> Option<R> {
         self.check_index(index);
         if std::thread::current().id() == self.thread_of(index) {
-            return context::with_current_core(question);
+            return context::with_current_loop(question);
         }
         assert!(
-            context::with_current_core(|_| ()).is_none(),
+            context::with_current_loop(|_| ()).is_none(),
             "corio: a runtime's loops cannot be inspected from the thread of another loop"
         );
         let (tx, rx) = mpsc::channel();
         self.handles()[index]
             .call_soon_threadsafe(move || {
-                if let Some(answer) = context::with_current_core(question) {
+                if let Some(answer) = context::with_current_loop(question) {
                     let _ = tx.send(answer);
                 }
             })
@@ -170,6 +170,6 @@ impl RuntimeHandle {
     /// ```
     #[track_caller]
     pub fn stats(&self, index: usize) -> Option<LoopStats> {
-        self.ask(index, LoopCore::stats)
+        self.ask(index, |lp| lp.scheduler.stats())
     }
 }

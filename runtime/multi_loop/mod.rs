@@ -192,7 +192,7 @@ impl Runtime {
         F::Output: Send + 'static,
     {
         assert!(
-            context::with_current_core(|_| ()).is_none(),
+            context::with_current_loop(|_| ()).is_none(),
             "corio: Runtime::block_on called on a thread running a corio loop; await or spawn instead"
         );
         match self.handle.spawn_send_on(0, future).wait() {

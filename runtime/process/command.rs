@@ -182,7 +182,7 @@ impl Command {
     /// });
     /// ```
     pub fn spawn(&mut self) -> io::Result<Process> {
-        if context::with_current_core(|_| ()).is_none() {
+        if context::with_current_loop(|_| ()).is_none() {
             return Err(io::Error::other(
                 "corio::process needs a running corio loop on this thread (use it inside corio::run)",
             ));

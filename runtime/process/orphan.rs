@@ -21,7 +21,7 @@ pub(crate) fn reap_in_background(watch: ExitWatch) {
     if matches!(watch.try_reap(), Ok(Some(_)) | Err(_)) {
         return;
     }
-    if context::with_current_core(|_| ()).is_none() {
+    if context::with_current_loop(|_| ()).is_none() {
         return; // dropping `watch` hands it to a reaper thread
     }
     let name = format!("corio-reap-{}", watch.pid());

@@ -38,7 +38,7 @@ use crate::event_loop::context;
 /// });
 /// ```
 pub fn ctrl_c() -> impl Future<Output = io::Result<()>> {
-    let listening_now = context::with_current_core(|_| signal(SIGINT));
+    let listening_now = context::with_current_loop(|_| signal(SIGINT));
     async move {
         let mut interrupts: Signals = match listening_now {
             Some(listener) => listener?,

@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use super::number;
 use super::signals::{signal, Signals};
-use crate::event_loop::callback::call_soon;
+use crate::event_loop::call_soon::call_soon;
 use crate::event_loop::context;
 use crate::event_loop::shared::LoopShared;
 use crate::task::{Builder, Task};
@@ -183,7 +183,7 @@ fn finish_removal((matched, stale): (Vec<InstalledHandler>, Vec<InstalledHandler
 
 /// The running loop's shared part: its identity for the table.
 fn running_loop() -> Option<Arc<LoopShared>> {
-    context::with_current_core(|core| core.shared().clone())
+    context::with_current_loop(|lp| lp.scheduler.shared().clone())
 }
 
 /// The handler's task: every delivery becomes one `call_soon` of the

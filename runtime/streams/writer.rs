@@ -463,7 +463,7 @@ impl StreamWriter {
         // A transport that cannot close at once is finished by a flusher —
         // if a loop runs to run it (a writer may be dropped after its loop).
         if poll_progress(&self.shared, &mut Context::from_waker(waker)).is_pending()
-            && crate::event_loop::context::with_current_core(|_| ()).is_some()
+            && crate::event_loop::context::with_current_loop(|_| ()).is_some()
         {
             self.start_flusher();
         }

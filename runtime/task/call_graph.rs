@@ -18,9 +18,9 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use super::task_ref::TaskRef;
+use super::header::TaskRef;
 use crate::event_loop::context;
-use crate::event_loop::core::LoopCore;
+use crate::event_loop::scheduler::Scheduler;
 
 /// One task in the await graph and the tasks it awaits.
 #[derive(Debug, Clone)]
@@ -64,12 +64,12 @@ pub struct CallGraph {
 /// });
 /// ```
 pub fn call_graph() -> CallGraph {
-    context::with_current_core(of_core).unwrap_or_default()
+    context::with_current_loop(|lp| of_loop(&lp.scheduler)).unwrap_or_default()
 }
 
-/// The await graph of `core`'s live tasks.
-pub(crate) fn of_core(core: &LoopCore) -> CallGraph {
-    let tasks: Vec<TaskRef> = core
+/// The await graph of the live tasks of `scheduler`'s loop.
+pub(crate) fn of_loop(scheduler: &Scheduler) -> CallGraph {
+    let tasks: Vec<TaskRef> = scheduler
         .live_tasks()
         .into_iter()
         // SAFETY: `live_tasks` took one reference per task for us.

@@ -21,8 +21,7 @@ use std::rc::Rc;
 use std::task::Waker;
 use std::time::Duration;
 
-use super::header::Header;
-use super::task_ref::TaskRef;
+use super::header::{Header, TaskRef};
 
 /// A done-callback and the id that `remove_done_callback` finds it by.
 pub(crate) type DoneCallback = (u64, Box<dyn FnOnce(&TaskRef)>);

@@ -12,21 +12,19 @@ use std::task::Context;
 use std::time::Instant;
 
 use super::cold::CompletionSink;
-use super::header::Header;
-use super::raw::PollResult;
+use super::header::{Header, PollResult, TaskRef};
 use super::state::{Outcome, CANCEL_REQUESTED, COMPLETE, JOIN_INTEREST, SCHEDULED};
-use super::task_ref::{DoneCallbackId, TaskRef};
 use super::waker::{borrowed_waker, schedule};
 use crate::containment::{contain, drop_payload};
 use crate::debug;
 use crate::event_loop::context;
-use crate::event_loop::core::LoopCore;
 use crate::event_loop::observer::StepOutcome;
+use crate::event_loop::scheduler::Scheduler;
 
 /// Runs one step of `task`, whose ready-queue entry the loop just popped.
 /// Returns how the step ended, or `None` when the entry was not a step (the
 /// task completed while queued).
-pub(crate) fn run_task(core: &LoopCore, task: NonNull<Header>) -> Option<StepOutcome> {
+pub(crate) fn run_task(scheduler: &Scheduler, task: NonNull<Header>) -> Option<StepOutcome> {
     // SAFETY: an entry in the ready queue is covered by the loop's reference.
     let h = unsafe { task.as_ref() };
     h.state.transition_to_dequeued();
@@ -38,14 +36,13 @@ pub(crate) fn run_task(core: &LoopCore, task: NonNull<Header>) -> Option<StepOut
         return None;
     }
     if h.state.is(CANCEL_REQUESTED) {
-        return Some(cancel_now(core, task));
+        return Some(cancel_now(scheduler, task));
     }
     h.state.transition_to_running();
-    core.reset_io_budget();
     // SAFETY: the loop's reference keeps the header alive during the poll.
     let waker = unsafe { borrowed_waker(task) };
     let mut cx = Context::from_waker(&waker);
-    let started = core.debug().enabled.then(Instant::now);
+    let started = scheduler.debug.enabled.then(Instant::now);
     let current = context::enter_task(task);
     // SAFETY: on the loop thread, the stage is `Running` (not complete), and
     // nothing else borrows it during a poll.
@@ -53,24 +50,24 @@ pub(crate) fn run_task(core: &LoopCore, task: NonNull<Header>) -> Option<StepOut
     drop(current);
     h.state.transition_to_idle();
     if let Some(started) = started {
-        debug::record_poll(core.debug(), h, started.elapsed());
+        debug::record_poll(&scheduler.debug, h, started.elapsed());
     }
     Some(match result {
         PollResult::Pending => StepOutcome::Pending,
         PollResult::Returned => {
-            complete(core, task, Outcome::Returned);
+            complete(scheduler, task, Outcome::Returned);
             StepOutcome::Ready
         }
         PollResult::Panicked(payload) => {
             h.with_cold(|c| c.panic_payload = Some(payload));
-            complete(core, task, Outcome::Panicked);
+            complete(scheduler, task, Outcome::Panicked);
             StepOutcome::Panicked
         }
     })
 }
 
 /// Drops the future of a task whose cancellation was requested, and completes it.
-pub(crate) fn cancel_now(core: &LoopCore, task: NonNull<Header>) -> StepOutcome {
+pub(crate) fn cancel_now(scheduler: &Scheduler, task: NonNull<Header>) -> StepOutcome {
     // SAFETY: the loop's reference keeps the task alive until `complete`.
     let h = unsafe { task.as_ref() };
     // The future's destructor is the Rust counterpart of asyncio's cleanup after
@@ -81,12 +78,12 @@ pub(crate) fn cancel_now(core: &LoopCore, task: NonNull<Header>) -> StepOutcome 
     drop(current);
     match panicked {
         None => {
-            complete(core, task, Outcome::Cancelled);
+            complete(scheduler, task, Outcome::Cancelled);
             StepOutcome::Cancelled
         }
         Some(payload) => {
             h.with_cold(|c| c.panic_payload = Some(payload));
-            complete(core, task, Outcome::Panicked);
+            complete(scheduler, task, Outcome::Panicked);
             StepOutcome::Panicked
         }
     }
@@ -94,11 +91,11 @@ pub(crate) fn cancel_now(core: &LoopCore, task: NonNull<Header>) -> StepOutcome 
 
 /// Records the outcome, leaves the registry, wakes the awaiter, schedules the
 /// done-callbacks and gives up the loop's reference.
-fn complete(core: &LoopCore, task: NonNull<Header>, outcome: Outcome) {
+fn complete(scheduler: &Scheduler, task: NonNull<Header>, outcome: Outcome) {
     // SAFETY: the loop's reference keeps the task alive until the end of this function.
     let h = unsafe { task.as_ref() };
     h.state.transition_to_complete(outcome);
-    core.unregister(task);
+    scheduler.unregister(task);
     let (join_waker, callbacks, listeners) = h
         .peek_cold(|c| {
             (
@@ -113,7 +110,7 @@ fn complete(core: &LoopCore, task: NonNull<Header>, outcome: Outcome) {
     // registered when it started waiting, so callbacks added before the await
     // have run by the time the awaiter resumes.
     for (_, callback) in callbacks {
-        schedule_done_callback(core, task, callback);
+        schedule_done_callback(scheduler, task, callback);
     }
     // Listeners before the output is dropped: they may look at it.
     for (sink, tag) in listeners {
@@ -131,7 +128,7 @@ fn complete(core: &LoopCore, task: NonNull<Header>, outcome: Outcome) {
         contain("waking a task's awaiter", || waker.wake());
     }
     if outcome == Outcome::Panicked && !h.state.is(JOIN_INTEREST) {
-        debug::report_unretrieved_panic(core.debug(), h);
+        debug::report_unretrieved_panic(&scheduler.debug, h);
         // Nobody will read the payload: drop it here, on the loop thread and
         // contained, rather than wherever the last reference happens to go.
         if let Some(payload) = h.peek_cold(|c| c.panic_payload.take()).flatten() {
@@ -146,13 +143,13 @@ fn complete(core: &LoopCore, task: NonNull<Header>, outcome: Outcome) {
 }
 
 fn schedule_done_callback(
-    core: &LoopCore,
+    scheduler: &Scheduler,
     task: NonNull<Header>,
     callback: Box<dyn FnOnce(&TaskRef)>,
 ) {
     // SAFETY: the caller holds a reference to the task.
     let task_ref = unsafe { TaskRef::retained(task) };
-    core.call_soon(Box::new(move || callback(&task_ref)));
+    scheduler.call_soon(Box::new(move || callback(&task_ref)));
 }
 
 /// `Task::cancel` and `TaskRef::cancel`.
@@ -202,22 +199,20 @@ pub(crate) fn remove_listener(task: NonNull<Header>, sink: &Rc<dyn CompletionSin
     drop(removed);
 }
 
-/// `Task::add_done_callback`.
-pub(crate) fn add_done_callback(
-    task: NonNull<Header>,
-    callback: Box<dyn FnOnce(&TaskRef)>,
-) -> DoneCallbackId {
+/// `Task::add_done_callback`; returns the callback's id, unique in the process.
+pub(crate) fn add_done_callback(task: NonNull<Header>, callback: Box<dyn FnOnce(&TaskRef)>) -> u64 {
     static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-    let id = DoneCallbackId(NEXT_ID.fetch_add(1, Ordering::Relaxed));
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     // SAFETY: the caller holds a reference.
     let h = unsafe { task.as_ref() };
     if h.state.is(COMPLETE) {
-        context::with_current_core(|core| schedule_done_callback(core, task, callback)).expect(
-            "add_done_callback on a finished task needs a running corio loop on this thread \
+        context::with_current_loop(|lp| schedule_done_callback(&lp.scheduler, task, callback))
+            .expect(
+                "add_done_callback on a finished task needs a running corio loop on this thread \
              to schedule the callback on",
-        );
+            );
     } else {
-        h.with_cold(|c| c.done_callbacks.push((id.0, callback)));
+        h.with_cold(|c| c.done_callbacks.push((id, callback)));
     }
     id
 }

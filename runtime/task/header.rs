@@ -31,17 +31,61 @@
 //! * `refs` counts: the loop's own reference (held from spawn until the task is
 //!   complete and out of the ready queue), the `Task<T>` handle, every `Waker`,
 //!   every `TaskRef`, and one for an entry in the loop's injection queue.
+//!
+//! # What else lives here, and why
+//!
+//! The [`TaskVTable`] (the typed operations `raw.rs` fills in for each future
+//! type) and the [`TaskRef`] type (a counted reference to a header) are
+//! defined beside the header because everything about a task names them: the
+//! cold part stores done-callbacks that receive a `TaskRef`, the harness hands
+//! one out, the registry and the dump hold them. Defined here, they tie no
+//! other file of `task/` into a circle; `task_ref.rs` adds what a `TaskRef`
+//! tells (id, name, state, …).
 
+use std::any::Any;
 use std::cell::Cell;
+use std::marker::PhantomData;
 use std::panic::Location;
 use std::ptr::NonNull;
 use std::sync::Arc;
+use std::task::Context;
 
 use super::cold::TaskCold;
-use super::raw::TaskVTable;
 use super::refs::TaskRefs;
 use super::state::State;
 use crate::event_loop::shared::LoopShared;
+
+/// What the loop learns from one poll of a task.
+pub(crate) enum PollResult {
+    /// The future is not done; it holds a waker.
+    Pending,
+    /// The future returned; it is dropped and the output is stored.
+    Returned,
+    /// The future panicked; it is dropped and here is the payload.
+    Panicked(Box<dyn Any + Send>),
+}
+
+/// The type-specific operations on a task.
+pub(crate) struct TaskVTable {
+    /// Polls the future; on completion drops it and stores the output.
+    /// Caller: on the loop thread, stage is `Running`, no other borrow of the stage.
+    pub(crate) poll: unsafe fn(NonNull<Header>, &mut Context<'_>) -> PollResult,
+    /// Drops the future (cancellation). Returns a panic raised by its `Drop`.
+    /// Caller: on the loop thread, stage is `Running`.
+    pub(crate) drop_future: unsafe fn(NonNull<Header>) -> Option<Box<dyn Any + Send>>,
+    /// Moves the output into `*out`, which is an `Option<F::Output>`.
+    /// Caller: on the loop thread, stage is `Finished`, `out` has the right type.
+    pub(crate) take_output: unsafe fn(NonNull<Header>, *mut ()),
+    /// A pointer to the output, which stays in place (for `wait`'s failure test).
+    /// Caller: on the loop thread, stage is `Finished`; the pointer is an
+    /// `*const F::Output`, valid until the output is taken or dropped.
+    pub(crate) output_ptr: unsafe fn(NonNull<Header>) -> *const (),
+    /// Drops the output if it is still there.
+    /// Caller: on the loop thread, stage is not `Running`.
+    pub(crate) drop_output: unsafe fn(NonNull<Header>),
+    /// Frees the allocation. Caller: the last reference is gone.
+    pub(crate) dealloc: unsafe fn(NonNull<Header>),
+}
 
 /// The type-erased head of a task allocation. See the module docs.
 pub(crate) struct Header {
@@ -146,8 +190,71 @@ impl Header {
     }
 }
 
-#[cfg(all(test, target_pointer_width = "64"))]
+/// A reference to a task of unknown output type: asyncio's view of a task in
+/// `current_task()`, `all_tasks()` and done-callbacks.
+///
+/// It can tell the task's id, name, state, spawn site, poll count and time
+/// spent in polls, and it can cancel the task. Holding one keeps the task's
+/// small header alive, never its future. Two `TaskRef`s are equal when they
+/// refer to the same task.
+///
+/// ```
+/// corio::run(async {
+///     let me = corio::current_task().expect("main runs as a task");
+///     assert_eq!(me.state(), corio::TaskState::Running);
+///     assert!(me.spawned_at().file().ends_with(".rs"));
+/// });
+/// ```
+pub struct TaskRef {
+    pub(crate) raw: NonNull<Header>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl TaskRef {
+    /// # Safety
+    /// `raw` is a live header and the caller hands over one reference.
+    pub(crate) unsafe fn from_raw(raw: NonNull<Header>) -> TaskRef {
+        TaskRef {
+            raw,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// A new `TaskRef` that takes its own reference.
+    ///
+    /// # Safety
+    /// `raw` is a live header.
+    pub(crate) unsafe fn retained(raw: NonNull<Header>) -> TaskRef {
+        // SAFETY: the caller guarantees the header is alive.
+        unsafe { raw.as_ref() }.retain();
+        // SAFETY: we just took the reference.
+        unsafe { TaskRef::from_raw(raw) }
+    }
+
+    /// The header this reference keeps alive.
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: a TaskRef owns a reference, so the header is alive.
+        unsafe { self.raw.as_ref() }
+    }
+}
+
+impl Clone for TaskRef {
+    fn clone(&self) -> TaskRef {
+        // SAFETY: self holds a reference, so the header is alive.
+        unsafe { TaskRef::retained(self.raw) }
+    }
+}
+
+impl Drop for TaskRef {
+    fn drop(&mut self) {
+        // SAFETY: the TaskRef owned this reference.
+        unsafe { Header::release(self.raw) };
+    }
+}
+
+#[cfg(test)]
 mod tests {
+    #[cfg(target_pointer_width = "64")]
     #[test]
     fn the_header_stays_48_bytes() {
         assert_eq!(std::mem::size_of::<super::Header>(), 48);

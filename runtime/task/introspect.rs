@@ -1,7 +1,7 @@
 //! asyncio's introspection: `current_task`, `all_tasks`, and the task table.
 
 use crate::event_loop::context;
-use crate::task::task_ref::TaskRef;
+use crate::task::header::TaskRef;
 
 /// The task whose step is running now: asyncio's `current_task()`. `None` in
 /// plain callbacks and outside any loop.
@@ -32,8 +32,9 @@ pub fn current_task() -> Option<TaskRef> {
 /// });
 /// ```
 pub fn all_tasks() -> Vec<TaskRef> {
-    context::with_current_core(|core| {
-        core.live_tasks()
+    context::with_current_loop(|lp| {
+        lp.scheduler
+            .live_tasks()
             .into_iter()
             // SAFETY: `live_tasks` took one reference per task for us.
             .map(|t| unsafe { TaskRef::from_raw(t) })
@@ -52,7 +53,7 @@ pub fn all_tasks() -> Vec<TaskRef> {
 /// });
 /// ```
 pub fn dump_tasks() {
-    match context::with_current_core(crate::debug::dump::render) {
+    match context::with_current_loop(crate::debug::dump::render) {
         Some(table) => print!("{table}"),
         None => println!("(no corio loop is running on this thread)"),
     }

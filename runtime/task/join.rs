@@ -11,8 +11,9 @@ use std::task::{Context, Poll};
 use super::error::TaskError;
 use super::harness;
 use super::header::Header;
+use super::header::TaskRef;
 use super::state::{Outcome, COMPLETE, RESULT_TAKEN};
-use super::task_ref::{DoneCallbackId, TaskId, TaskRef};
+use super::task_ref::{DoneCallbackId, TaskId};
 use crate::containment::{contain, drop_contained, drop_payload};
 use crate::event_loop::context;
 
@@ -192,7 +193,7 @@ impl<T> Task<T> {
     /// assert!(seen.get());
     /// ```
     pub fn add_done_callback(&self, callback: impl FnOnce(&TaskRef) + 'static) -> DoneCallbackId {
-        harness::add_done_callback(self.raw, Box::new(callback))
+        DoneCallbackId(harness::add_done_callback(self.raw, Box::new(callback)))
     }
 
     /// Unregisters a callback added by [`add_done_callback`](Task::add_done_callback);
@@ -289,7 +290,7 @@ impl<T> Future for Task<T> {
 /// the awaiting task with the same message.
 #[inline]
 fn check_awaited_on_own_loop(h: &Header) {
-    let own = context::with_current_core(|core| std::ptr::eq(core.shared_ptr(), &*h.shared));
+    let own = context::with_current_loop(|lp| std::ptr::eq(lp.scheduler.shared_ptr(), &*h.shared));
     if own != Some(true) {
         awaited_away_from_its_loop(h, own.is_some());
     }

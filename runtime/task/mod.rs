@@ -31,27 +31,16 @@ pub(crate) mod yield_now;
 
 use std::future::Future;
 use std::panic::Location;
-use std::ptr::NonNull;
 
 pub use call_graph::{call_graph, CallGraph, CallNode};
 pub use error::TaskError;
+pub use header::TaskRef;
 pub use introspect::{all_tasks, current_task, dump_tasks};
 pub use join::Task;
-pub use task_ref::{DoneCallbackId, TaskId, TaskRef, TaskState};
+pub use task_ref::{DoneCallbackId, TaskId, TaskState};
 pub use yield_now::{yield_now, YieldNow};
 
 use crate::event_loop::context;
-use header::Header;
-
-/// A task pointer that may cross threads inside the injection queue.
-///
-/// Only the reference count is touched off the loop thread (see
-/// [`header`]'s invariants), so sending the pointer is sound.
-pub(crate) struct TaskPtr(pub(crate) NonNull<Header>);
-
-// SAFETY: see the type's docs: the receiving side only touches the atomic
-// reference count until the pointer is back on the loop's own thread.
-unsafe impl Send for TaskPtr {}
 
 /// Spawns `future` as a task on the running loop: asyncio's `create_task`.
 ///
@@ -150,15 +139,16 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let raw =
-        context::with_current_core(|core| core.spawn(future, name, at)).unwrap_or_else(|| {
+    let raw = context::with_current_loop(|lp| lp.scheduler.spawn(future, name, at)).unwrap_or_else(
+        || {
             panic!(
                 "corio::spawn called at {at} with no corio loop running on this thread: \
              start one with corio::run(..) or EventLoop::block_on(..), or use \
              LoopHandle::spawn from another thread"
             )
-        });
-    // SAFETY: `core.spawn` returns a new task of output type F::Output and
+        },
+    );
+    // SAFETY: `Scheduler::spawn` returns a new task of output type F::Output and
     // the handle's reference.
     unsafe { Task::from_raw(raw) }
 }

@@ -15,40 +15,8 @@ use std::pin::Pin;
 use std::ptr::{self, NonNull};
 use std::task::{Context, Poll};
 
-use super::header::Header;
+use super::header::{Header, PollResult, TaskVTable};
 use crate::containment::{self, catch};
-
-/// What the loop learns from one poll of a task.
-pub(crate) enum PollResult {
-    /// The future is not done; it holds a waker.
-    Pending,
-    /// The future returned; it is dropped and the output is stored.
-    Returned,
-    /// The future panicked; it is dropped and here is the payload.
-    Panicked(Box<dyn Any + Send>),
-}
-
-/// The type-specific operations on a task.
-pub(crate) struct TaskVTable {
-    /// Polls the future; on completion drops it and stores the output.
-    /// Caller: on the loop thread, stage is `Running`, no other borrow of the stage.
-    pub(crate) poll: unsafe fn(NonNull<Header>, &mut Context<'_>) -> PollResult,
-    /// Drops the future (cancellation). Returns a panic raised by its `Drop`.
-    /// Caller: on the loop thread, stage is `Running`.
-    pub(crate) drop_future: unsafe fn(NonNull<Header>) -> Option<Box<dyn Any + Send>>,
-    /// Moves the output into `*out`, which is an `Option<F::Output>`.
-    /// Caller: on the loop thread, stage is `Finished`, `out` has the right type.
-    pub(crate) take_output: unsafe fn(NonNull<Header>, *mut ()),
-    /// A pointer to the output, which stays in place (for `wait`'s failure test).
-    /// Caller: on the loop thread, stage is `Finished`; the pointer is an
-    /// `*const F::Output`, valid until the output is taken or dropped.
-    pub(crate) output_ptr: unsafe fn(NonNull<Header>) -> *const (),
-    /// Drops the output if it is still there.
-    /// Caller: on the loop thread, stage is not `Running`.
-    pub(crate) drop_output: unsafe fn(NonNull<Header>),
-    /// Frees the allocation. Caller: the last reference is gone.
-    pub(crate) dealloc: unsafe fn(NonNull<Header>),
-}
 
 /// Where a task is in its life, as far as its memory goes.
 pub(crate) enum Stage<F: Future> {

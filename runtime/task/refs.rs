@@ -111,7 +111,7 @@ impl TaskRefs {
 /// `RUSTFLAGS="--cfg corio_loom" cargo test --release --lib loom_model`.
 #[cfg(all(test, corio_loom))]
 mod loom_model {
-    use super::TaskRefs;
+    use crate::task::refs::TaskRefs;
     use loom::sync::atomic::{AtomicBool, Ordering};
     use loom::sync::{Arc, Condvar, Mutex};
     use loom::thread;

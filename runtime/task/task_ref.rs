@@ -3,13 +3,11 @@
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::marker::PhantomData;
 use std::panic::Location;
-use std::ptr::NonNull;
 use std::time::Duration;
 
 use super::harness;
-use super::header::Header;
+use super::header::TaskRef;
 use super::state::{Outcome, CANCEL_REQUESTED, COMPLETE, RUNNING, SCHEDULED};
 
 /// A task's id: unique among the tasks of one loop (a 32-bit counter that
@@ -87,55 +85,10 @@ impl fmt::Display for TaskState {
     }
 }
 
-/// A reference to a task of unknown output type: asyncio's view of a task in
-/// `current_task()`, `all_tasks()` and done-callbacks.
-///
-/// It can tell the task's id, name, state, spawn site, poll count and time
-/// spent in polls, and it can cancel the task. Holding one keeps the task's
-/// small header alive, never its future. Two `TaskRef`s are equal when they
-/// refer to the same task.
-///
-/// ```
-/// corio::run(async {
-///     let me = corio::current_task().expect("main runs as a task");
-///     assert_eq!(me.state(), corio::TaskState::Running);
-///     assert!(me.spawned_at().file().ends_with(".rs"));
-/// });
-/// ```
-pub struct TaskRef {
-    raw: NonNull<Header>,
-    _not_send: PhantomData<*const ()>,
-}
-
 impl TaskRef {
-    /// # Safety
-    /// `raw` is a live header and the caller hands over one reference.
-    pub(crate) unsafe fn from_raw(raw: NonNull<Header>) -> TaskRef {
-        TaskRef {
-            raw,
-            _not_send: PhantomData,
-        }
-    }
-
-    /// A new `TaskRef` that takes its own reference.
-    ///
-    /// # Safety
-    /// `raw` is a live header.
-    pub(crate) unsafe fn retained(raw: NonNull<Header>) -> TaskRef {
-        // SAFETY: the caller guarantees the header is alive.
-        unsafe { raw.as_ref() }.retain();
-        // SAFETY: we just took the reference.
-        unsafe { TaskRef::from_raw(raw) }
-    }
-
     /// Who awaits this task, when known (for `call_graph`).
     pub(crate) fn awaited_by(&self) -> Option<super::cold::AwaitedBy> {
         self.header().peek_cold(|c| c.awaited_by).flatten()
-    }
-
-    fn header(&self) -> &Header {
-        // SAFETY: a TaskRef owns a reference, so the header is alive.
-        unsafe { self.raw.as_ref() }
     }
 
     /// The task's id.
@@ -279,20 +232,6 @@ impl TaskRef {
     /// ```
     pub fn cancel_with(&self, message: impl Into<String>) -> bool {
         harness::cancel(self.raw, Some(message.into()))
-    }
-}
-
-impl Clone for TaskRef {
-    fn clone(&self) -> TaskRef {
-        // SAFETY: self holds a reference, so the header is alive.
-        unsafe { TaskRef::retained(self.raw) }
-    }
-}
-
-impl Drop for TaskRef {
-    fn drop(&mut self) {
-        // SAFETY: the TaskRef owned this reference.
-        unsafe { Header::release(self.raw) };
     }
 }
 

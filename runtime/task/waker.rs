@@ -22,7 +22,7 @@ use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use super::header::Header;
 use crate::event_loop::context;
-use crate::event_loop::shared::Remote;
+use crate::event_loop::shared::{Remote, TaskPtr};
 
 static WAKER_VTABLE: RawWakerVTable =
     RawWakerVTable::new(clone_waker, wake_by_value, wake_by_ref, drop_waker);
@@ -45,16 +45,16 @@ pub(crate) unsafe fn borrowed_waker(header: NonNull<Header>) -> ManuallyDrop<Wak
 pub(crate) fn schedule(header: NonNull<Header>) {
     // SAFETY: callers hold a reference to the task.
     let h = unsafe { header.as_ref() };
-    let local = context::with_current_core(|core| {
-        if std::ptr::eq(core.shared_ptr(), &*h.shared) {
-            core.schedule_task(header);
+    let local = context::with_current_loop(|lp| {
+        if std::ptr::eq(lp.scheduler.shared_ptr(), &*h.shared) {
+            lp.scheduler.schedule_task(header);
             true
         } else {
             false
         }
     });
     if local != Some(true) && h.retain_for_injection() {
-        h.shared.inject(Remote::Wake(super::TaskPtr(header)));
+        h.shared.inject(Remote::Wake(TaskPtr(header)));
     }
 }
 

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::clock::deadline_after;
+use super::timers::TimerAction;
 use super::wheel::TimerKey;
-use super::{TimerAction, NO_LOOP};
+use super::NO_LOOP;
 use crate::event_loop::callback::ScheduledCallback;
 use crate::event_loop::context;
 use crate::event_loop::shared::LoopShared;
@@ -37,7 +38,7 @@ use crate::event_loop::shared::LoopShared;
 /// ```
 #[track_caller]
 pub fn call_later(delay: Duration, f: impl FnOnce() + 'static) -> TimerHandle {
-    let now = context::with_current_core(|c| c.clock().now()).expect(NO_LOOP);
+    let now = context::with_current_loop(|lp| lp.timers.clock().now()).expect(NO_LOOP);
     call_at(deadline_after(now, delay), f)
 }
 
@@ -61,9 +62,9 @@ pub fn call_later(delay: Duration, f: impl FnOnce() + 'static) -> TimerHandle {
 #[track_caller]
 pub fn call_at(when: Instant, f: impl FnOnce() + 'static) -> TimerHandle {
     let cell = ScheduledCallback::new(Box::new(f));
-    let (key, shared) = context::with_current_core(|core| {
-        let key = core.insert_timer(when, TimerAction::Callback(cell.clone()));
-        (key, core.shared().clone())
+    let (key, shared) = context::with_current_loop(|lp| {
+        let key = lp.timers.insert(when, TimerAction::Callback(cell.clone()));
+        (key, lp.scheduler.shared().clone())
     })
     .expect(NO_LOOP);
     TimerHandle {

@@ -3,11 +3,11 @@
 //!
 //! The life of a timer: [`sleep`] makes a [`Sleep`] that costs nothing until
 //! it is first polled; its first poll registers a waker in the loop's wheel
-//! (`LoopCore::insert_timer`, O(1)). The loop parks no longer than the
-//! nearest deadline (`LoopCore::timer_timeout`), and after each poll of the
-//! OS moves the expired timers, in deadline order, to the ready queue
-//! (`LoopCore::fire_timers`): the waker is woken, the task runs, and `Sleep`
-//! sees its deadline has passed. Dropping a registered `Sleep` removes its
+//! (`Timers::insert`, O(1)). The loop parks no longer than the nearest
+//! deadline (`Timers::timeout`), and after each poll of the OS moves the
+//! expired timers, in deadline order, to the ready queue (`Timers::fire`):
+//! the waker is woken, the task runs, and `Sleep` sees its deadline has
+//! passed. Dropping a registered `Sleep` removes its
 //! timer (O(1)); dropped on another thread, it asks its loop to do so
 //! through the injection queue.
 
@@ -19,10 +19,9 @@ pub(crate) mod sleep;
 mod task_timeout;
 pub(crate) mod timeout;
 mod timeout_scope;
+pub(crate) mod timers;
 pub(crate) mod wheel;
 
-use std::rc::Rc;
-use std::task::Waker;
 use std::time::{Duration, Instant};
 
 pub use call_later::{call_at, call_later, TimerHandle};
@@ -32,19 +31,10 @@ pub use task_timeout::TaskTimeout;
 pub use timeout::{timeout, timeout_at, wait_for, Timeout, TimeoutError};
 pub use timeout_scope::{timeout_scope, Scoped, TimeoutScope};
 
-use crate::event_loop::callback::ScheduledCallback;
 use crate::event_loop::context;
 use crate::event_loop::shared::{LoopShared, Remote};
 use std::sync::Arc;
 use wheel::TimerKey;
-
-/// What a timer does when it fires.
-pub(crate) enum TimerAction {
-    /// Wake a sleeping future.
-    Wake(Waker),
-    /// Queue a `call_later` / `call_at` callback.
-    Callback(Rc<ScheduledCallback>),
-}
 
 /// The running loop's current time: asyncio's `loop.time()`. Under a paused
 /// clock this is the paused time.
@@ -62,7 +52,7 @@ pub(crate) enum TimerAction {
 /// ```
 #[track_caller]
 pub fn now() -> Instant {
-    context::with_current_core(|core| core.clock().now()).expect(NO_LOOP)
+    context::with_current_loop(|lp| lp.timers.clock().now()).expect(NO_LOOP)
 }
 
 /// Moves a paused clock forward by `by`; timers due by then fire at the
@@ -84,7 +74,7 @@ pub fn now() -> Instant {
 /// ```
 #[track_caller]
 pub fn advance(by: Duration) {
-    let advanced = context::with_current_core(|core| core.clock().advance(by)).expect(NO_LOOP);
+    let advanced = context::with_current_loop(|lp| lp.timers.clock().advance(by)).expect(NO_LOOP);
     assert!(
         advanced,
         "corio::time::advance needs a paused clock: build the loop with \
@@ -95,9 +85,9 @@ pub fn advance(by: Duration) {
 /// Cancels timer `key` of the loop `shared`: at once if that loop runs on this
 /// thread, else through its injection queue (the wheel belongs to its loop).
 pub(crate) fn remove_timer_on(shared: &Arc<LoopShared>, key: TimerKey) {
-    let removed = context::with_current_core(|core| {
-        if std::ptr::eq(core.shared_ptr(), &**shared) {
-            Some(core.remove_timer(key))
+    let removed = context::with_current_loop(|lp| {
+        if std::ptr::eq(lp.scheduler.shared_ptr(), &**shared) {
+            Some(lp.timers.remove(key))
         } else {
             None
         }
@@ -108,7 +98,7 @@ pub(crate) fn remove_timer_on(shared: &Arc<LoopShared>, key: TimerKey) {
         // foreign code.
         Some(action) => drop(action),
         None => shared.inject(Remote::Callback(Box::new(move || {
-            let action = context::with_current_core(|core| core.remove_timer(key));
+            let action = context::with_current_loop(|lp| lp.timers.remove(key));
             drop(action);
         }))),
     }

@@ -7,8 +7,9 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::clock::deadline_after;
+use super::timers::TimerAction;
 use super::wheel::TimerKey;
-use super::{TimerAction, NO_LOOP};
+use super::NO_LOOP;
 use crate::event_loop::context;
 use crate::event_loop::shared::LoopShared;
 
@@ -127,7 +128,7 @@ impl Sleep {
     pub fn is_elapsed(&self) -> bool {
         match self.target {
             Target::At(at) => {
-                context::with_current_core(|c| c.clock().now() >= at).unwrap_or(false)
+                context::with_current_loop(|lp| lp.timers.clock().now() >= at).unwrap_or(false)
             }
             Target::Yield { yielded } => yielded,
             Target::After(d) => d.is_zero(),
@@ -173,16 +174,17 @@ impl Future for Sleep {
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
-        let ready = context::with_current_core(|core| {
+        let ready = context::with_current_loop(|lp| {
             if let (Target::At(at), Some(reg)) = (this.target, &this.timer) {
-                if std::ptr::eq(core.shared_ptr(), &*reg.shared) && core.timer_has_fired(at) {
+                if std::ptr::eq(lp.scheduler.shared_ptr(), &*reg.shared) && lp.timers.has_fired(at)
+                {
                     // The wheel has passed our tick, so the deadline is behind
                     // us: no clock read, and no look-up of the (gone) entry.
                     this.timer = None;
                     return true;
                 }
             }
-            let now = core.clock().now();
+            let now = lp.timers.clock().now();
             let deadline = match this.target {
                 Target::At(at) => at,
                 Target::After(delay) => {
@@ -196,21 +198,23 @@ impl Future for Sleep {
                 return true;
             }
             if let Some(reg) = &this.timer {
-                let on_this_loop = std::ptr::eq(core.shared_ptr(), &*reg.shared);
+                let on_this_loop = std::ptr::eq(lp.scheduler.shared_ptr(), &*reg.shared);
                 if !on_this_loop {
                     // Moved to another loop: drop the old timer, register here.
                     this.unregister();
-                } else if !core.update_timer_waker(reg.key, cx.waker()) {
+                } else if !lp.timers.update_waker(reg.key, cx.waker()) {
                     // Fired, yet the deadline is ahead: the clock went back
                     // (a paused clock cannot); register again.
                     this.timer = None;
                 }
             }
             if this.timer.is_none() {
-                let key = core.insert_timer(deadline, TimerAction::Wake(cx.waker().clone()));
+                let key = lp
+                    .timers
+                    .insert(deadline, TimerAction::Wake(cx.waker().clone()));
                 this.timer = Some(Registration {
                     key,
-                    shared: core.shared().clone(),
+                    shared: lp.scheduler.shared().clone(),
                 });
             }
             false
