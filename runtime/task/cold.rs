@@ -60,6 +60,11 @@ pub(crate) struct Listeners {
 }
 
 impl Listeners {
+    /// No combinator listens.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
     pub(crate) fn push(&mut self, listener: Listener) {
         if self.first.is_none() {
             self.first = Some(listener);

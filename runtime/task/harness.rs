@@ -109,14 +109,20 @@ fn complete(scheduler: &Scheduler, task: NonNull<Header>, outcome: Outcome) {
     // in asyncio an awaiter resumes through a done-callback of its own,
     // registered when it started waiting, so callbacks added before the await
     // have run by the time the awaiter resumes.
-    for (_, callback) in callbacks {
-        schedule_done_callback(scheduler, task, callback);
+    // Most tasks have neither: skipping the empty loops spares every
+    // completion building and dropping two iterators.
+    if !callbacks.is_empty() {
+        for (_, callback) in callbacks {
+            schedule_done_callback(scheduler, task, callback);
+        }
     }
     // Listeners before the output is dropped: they may look at it.
-    for (sink, tag) in listeners {
-        contain("telling a combinator that a task completed", || {
-            sink.completed(tag, task)
-        });
+    if !listeners.is_empty() {
+        for (sink, tag) in listeners {
+            contain("telling a combinator that a task completed", || {
+                sink.completed(tag, task)
+            });
+        }
     }
     if !h.state.is(JOIN_INTEREST) && outcome == Outcome::Returned {
         // SAFETY: on the loop thread; the future is gone and nobody will read the output.
