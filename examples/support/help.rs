@@ -1,6 +1,5 @@
 //! `--help` for the examples, shared by each through
-//! `#[path = "help/mod.rs"] mod help;` (cargo builds `examples/*.rs` as
-//! examples, not this directory).
+//! `#[path = "../support/help.rs"] mod help;`.
 //!
 //! An example's opening comment already says what it shows and which seed it
 //! comes from; `--help` prints that comment, read from the example's own

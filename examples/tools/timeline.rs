@@ -18,7 +18,7 @@
 //!
 //! Trace Event Format is read with `serde_json` (a dev-dependency).
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 use std::collections::{BTreeMap, HashMap};

@@ -36,7 +36,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 #[path = "hedged/mod.rs"]

@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use corio::executor::{self, ThreadPoolExecutor};
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 /// The seed's second, scaled down.
@@ -277,7 +277,7 @@ async fn to_thread(plan: &[(String, u32)], expected: &[String]) {
 }
 
 fn main() {
-    if help::requested(include_str!("thread_pool.rs"), "") {
+    if help::requested(include_str!("16_thread_pool.rs"), "") {
         return;
     }
     let cpu_count = std::thread::available_parallelism().map_or(1, usize::from);

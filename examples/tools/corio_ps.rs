@@ -14,7 +14,7 @@
 //! Run without a socket path, it starts a small program of its own, inspects
 //! it once and exits (that is what the tour shows).
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 use std::io::{Read, Write};

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use corio::sync::{BoundedSemaphore, Semaphore};
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 const MS: Duration = Duration::from_millis(1);
@@ -125,7 +125,7 @@ async fn bounded_release() {
 }
 
 fn main() {
-    if help::requested(include_str!("semaphore.rs"), "") {
+    if help::requested(include_str!("13_semaphore.rs"), "") {
         return;
     }
     let event_loop = corio::EventLoop::builder()

@@ -16,7 +16,7 @@
 //!   cargo run --example timeline -- trace.json > timeline.html
 //! (any example works with CORIO_TRACE; open timeline.html in a browser).
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 use std::path::PathBuf;
@@ -26,7 +26,7 @@ use corio::net::{TcpListener, TcpStream};
 use serde_json::Value;
 
 fn main() {
-    if help::requested(include_str!("see_the_loop.rs"), "") {
+    if help::requested(include_str!("05_see_the_loop.rs"), "") {
         return;
     }
     // Record into CORIO_TRACE when it is set, else into a temporary file.

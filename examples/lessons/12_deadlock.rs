@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use corio::sync::Lock;
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 const MS: Duration = Duration::from_millis(1);
@@ -226,7 +226,7 @@ async fn ordered() {
 }
 
 fn main() {
-    if help::requested(include_str!("deadlock.rs"), "") {
+    if help::requested(include_str!("12_deadlock.rs"), "") {
         return;
     }
     let event_loop = corio::EventLoop::builder()

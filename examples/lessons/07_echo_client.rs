@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use corio::net::TcpStream;
 use corio::time::timeout;
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 const DEFAULT_PORT: u16 = 8080;
@@ -35,7 +35,7 @@ const PATIENCE: Duration = Duration::from_secs(5);
 
 fn main() -> ExitCode {
     if help::requested(
-        include_str!("echo_client.rs"),
+        include_str!("07_echo_client.rs"),
         concat!(
             "PORT         the echo server's port on 127.0.0.1 (default 8080)\n",
             "MESSAGE...   the lines to send (default: two greetings)"

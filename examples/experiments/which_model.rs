@@ -41,7 +41,7 @@
 //! Run it with `cargo run --release --example which_model` (`-- --quick`
 //! for smaller jobs; in the tour).
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 #[path = "which/mod.rs"]

@@ -27,7 +27,7 @@
 //! Run it with `cargo run --release --example io_models` (`-- --quick` for
 //! fewer messages; in the tour).
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 #[path = "io/mod.rs"]

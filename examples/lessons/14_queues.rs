@@ -18,7 +18,7 @@ use std::rc::Rc;
 
 use corio::queue::{LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull};
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 /// The items put into each queue in part 1, in this order.
@@ -194,7 +194,7 @@ async fn shutdown() {
 }
 
 fn main() {
-    if help::requested(include_str!("queues.rs"), "") {
+    if help::requested(include_str!("14_queues.rs"), "") {
         return;
     }
     // The `_nowait` methods never wait, so they need no loop: parts 1 to 3

@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use corio::queue::Queue;
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 const MS: Duration = Duration::from_millis(1);
@@ -116,7 +116,7 @@ async fn main_task() {
 }
 
 fn main() {
-    if help::requested(include_str!("producer_consumer.rs"), "") {
+    if help::requested(include_str!("15_producer_consumer.rs"), "") {
         return;
     }
     let event_loop = corio::EventLoop::builder()

@@ -29,13 +29,13 @@ use corio::net::{TcpListener, TcpStream, UdpSocket, UnixStream};
 use corio::sync::Barrier;
 use futures::{AsyncRead, AsyncWrite};
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 const CLIENTS: usize = 3;
 
 fn main() -> ExitCode {
-    if help::requested(include_str!("echo_roundtrip.rs"), "") {
+    if help::requested(include_str!("08_echo_roundtrip.rs"), "") {
         return ExitCode::SUCCESS;
     }
     corio::run(async {

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use corio::{ReturnWhen, TaskError};
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 const SECOND: Duration = Duration::from_millis(10);
@@ -154,7 +154,7 @@ async fn gather_results() {
 }
 
 fn main() {
-    if help::requested(include_str!("gather_wait.rs"), "") {
+    if help::requested(include_str!("04_gather_wait.rs"), "") {
         return;
     }
     // The seed's 1 / 0 panics are caught by corio and shown as values; the

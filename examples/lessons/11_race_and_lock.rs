@@ -22,7 +22,7 @@ use std::rc::Rc;
 
 use corio::sync::Lock;
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 /// Tasks sharing the counter, and how many times each adds one.
@@ -101,7 +101,7 @@ where
 }
 
 fn main() {
-    if help::requested(include_str!("race_and_lock.rs"), "") {
+    if help::requested(include_str!("11_race_and_lock.rs"), "") {
         return;
     }
     corio::run(async {

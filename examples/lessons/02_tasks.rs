@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use corio::{TaskError, TaskRef, TaskState};
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 /// The seed's one-second sleep, scaled down.
@@ -287,7 +287,7 @@ async fn lesson() {
 }
 
 fn main() {
-    if help::requested(include_str!("tasks.rs"), "") {
+    if help::requested(include_str!("02_tasks.rs"), "") {
         return;
     }
     corio::run(lesson());

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use corio::FailureKind;
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 const MS: Duration = Duration::from_millis(1);
@@ -119,7 +119,7 @@ async fn two_panics() {
 }
 
 fn main() {
-    if help::requested(include_str!("task_group.rs"), "") {
+    if help::requested(include_str!("10_task_group.rs"), "") {
         return;
     }
     // The panics of section 3 are reported through the group; silence the

@@ -24,7 +24,7 @@ use std::task::{ready, Context, Poll, Waker};
 
 use corio::task::YieldNow;
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 // ---------------------------------------------------------------------------
@@ -297,7 +297,7 @@ async fn lesson() {
 }
 
 fn main() {
-    if help::requested(include_str!("hand_written_future.rs"), "") {
+    if help::requested(include_str!("03_hand_written_future.rs"), "") {
         return;
     }
     corio::run(lesson());

@@ -20,7 +20,7 @@
 
 use std::time::Duration;
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 /// The seed's coroutine function. Calling it runs nothing: it builds a
@@ -34,7 +34,7 @@ async fn func() {
 }
 
 fn main() {
-    if help::requested(include_str!("hello.rs"), "") {
+    if help::requested(include_str!("01_hello.rs"), "") {
         return;
     }
     println!("-- asyncio.run(func()), Python 3.7+ --");

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use corio::multi_loop::{channel, Runtime};
 use corio::net::{bind_reuseport_std, TcpListener};
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 const FLAGS: &str = "--loops N    N loops instead of 2";
@@ -23,7 +23,7 @@ const FLAGS: &str = "--loops N    N loops instead of 2";
 const CLIENTS: usize = 8;
 
 fn main() -> ExitCode {
-    if help::requested(include_str!("multi_loop.rs"), FLAGS) {
+    if help::requested(include_str!("19_multi_loop.rs"), FLAGS) {
         return ExitCode::SUCCESS;
     }
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use corio::time::{self, MissedTickBehavior};
 
-#[path = "help/mod.rs"]
+#[path = "../support/help.rs"]
 mod help;
 
 const MS: Duration = Duration::from_millis(1);
@@ -174,7 +174,7 @@ async fn timeout_scope() {
 }
 
 fn main() {
-    if help::requested(include_str!("timeouts.rs"), "") {
+    if help::requested(include_str!("09_timeouts.rs"), "") {
         return;
     }
     corio::run(async {
