@@ -36,8 +36,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
 
 #[path = "hedged/mod.rs"]
 mod hedged;
@@ -47,13 +47,12 @@ use hedged::client::Strategy;
 use hedged::Plan;
 
 fn main() {
-    if help::requested(
+    let mut args = support::args(
         include_str!("hedged_requests.rs"),
         "--quick      100 trials per configuration, k = 1, 2, 4 (under a minute)",
-    ) {
-        return;
-    }
-    let quick = std::env::args().any(|arg| arg == "--quick");
+    );
+    let quick = args.flag("--quick");
+    args.done();
     let plan = Plan {
         duties: vec![0.10, 0.30, 0.50],
         ks: if quick {

@@ -27,8 +27,8 @@
 //! Run it with `cargo run --release --example io_models` (`-- --quick` for
 //! fewer messages; in the tour).
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
 
 #[path = "io/mod.rs"]
 mod io;
@@ -36,13 +36,12 @@ mod io;
 use io::Model;
 
 fn main() {
-    if help::requested(
+    let mut args = support::args(
         include_str!("io_models.rs"),
         "--quick      8 clients × 500 messages (instead of 32 × 2,000)",
-    ) {
-        return;
-    }
-    let quick = std::env::args().any(|a| a == "--quick");
+    );
+    let quick = args.flag("--quick");
+    args.done();
     let (clients, messages) = if quick { (8, 500) } else { (32, 2_000) };
     println!(
         "{clients} clients × {messages} round trips of {} bytes, per model\n",

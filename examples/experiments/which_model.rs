@@ -41,8 +41,8 @@
 //! Run it with `cargo run --release --example which_model` (`-- --quick`
 //! for smaller jobs; in the tour).
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
 
 #[path = "which/mod.rs"]
 mod which;
@@ -54,14 +54,12 @@ use which::{Model, Work};
 fn main() {
     // A process pool worker is this binary again: it serves here.
     which::registry().serve_if_worker();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if help::requested(
+    let mut args = support::args(
         include_str!("which_model.rs"),
         "--quick      smaller jobs (a few seconds)",
-    ) {
-        return;
-    }
-    let quick = args.iter().any(|a| a == "--quick");
+    );
+    let quick = args.flag("--quick");
+    args.done();
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let workers = 4;
     let cpu = Work::Cpu {

@@ -20,8 +20,8 @@
 
 use std::time::Duration;
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
 
 /// The seed's coroutine function. Calling it runs nothing: it builds a
 /// future, and only a loop polling that future executes the body.
@@ -34,9 +34,7 @@ async fn func() {
 }
 
 fn main() {
-    if help::requested(include_str!("01_hello.rs"), "") {
-        return;
-    }
+    support::args(include_str!("01_hello.rs"), "").done();
     println!("-- asyncio.run(func()), Python 3.7+ --");
     corio::run(func());
     println!("run returned: the loop is closed");

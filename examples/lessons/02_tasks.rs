@@ -27,8 +27,8 @@ use std::time::{Duration, Instant};
 
 use corio::{TaskError, TaskRef, TaskState};
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
 
 /// The seed's one-second sleep, scaled down.
 const FOO_SLEEP: Duration = Duration::from_millis(10);
@@ -287,9 +287,7 @@ async fn lesson() {
 }
 
 fn main() {
-    if help::requested(include_str!("02_tasks.rs"), "") {
-        return;
-    }
+    support::args(include_str!("02_tasks.rs"), "").done();
     corio::run(lesson());
     println!("corio::run returned");
 }

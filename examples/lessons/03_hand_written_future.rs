@@ -24,8 +24,8 @@ use std::task::{ready, Context, Poll, Waker};
 
 use corio::task::YieldNow;
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
 
 // ---------------------------------------------------------------------------
 // A leaf future: the go signal.
@@ -297,8 +297,6 @@ async fn lesson() {
 }
 
 fn main() {
-    if help::requested(include_str!("03_hand_written_future.rs"), "") {
-        return;
-    }
+    support::args(include_str!("03_hand_written_future.rs"), "").done();
     corio::run(lesson());
 }

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use corio::{ReturnWhen, TaskError};
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
 
 const SECOND: Duration = Duration::from_millis(10);
 
@@ -154,9 +154,7 @@ async fn gather_results() {
 }
 
 fn main() {
-    if help::requested(include_str!("04_gather_wait.rs"), "") {
-        return;
-    }
+    support::args(include_str!("04_gather_wait.rs"), "").done();
     // The seed's 1 / 0 panics are caught by corio and shown as values; the
     // default panic hook would also print them, out of order, on stderr.
     std::panic::set_hook(Box::new(|_| {}));

@@ -16,8 +16,8 @@
 //!   cargo run --example timeline -- trace.json > timeline.html
 //! (any example works with CORIO_TRACE; open timeline.html in a browser).
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -26,9 +26,7 @@ use corio::net::{TcpListener, TcpStream};
 use serde_json::Value;
 
 fn main() {
-    if help::requested(include_str!("05_see_the_loop.rs"), "") {
-        return;
-    }
+    support::args(include_str!("05_see_the_loop.rs"), "").done();
     // Record into CORIO_TRACE when it is set, else into a temporary file.
     let (path, keep) = match std::env::var_os("CORIO_TRACE") {
         Some(path) => (PathBuf::from(path), true),

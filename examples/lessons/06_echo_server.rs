@@ -35,12 +35,13 @@ use corio::streams::{Server, StreamReader, StreamWriter};
 use corio::sync::Event;
 use corio::time::timeout;
 
-const USAGE: &str = "\
-usage: echo_server [--serve [PORT]]
-  (no flag)      a short demo: three in-process clients, then a graceful stop
-  --serve [PORT] echo on 127.0.0.1:PORT (8080; 0 lets the OS choose) until
-                 Ctrl-C or SIGTERM
-  --help         this text";
+#[path = "../support/mod.rs"]
+mod support;
+
+const FLAGS: &str = "\
+(no flag)      a short demo: three in-process clients, then a graceful stop
+--serve [PORT] echo on 127.0.0.1:PORT (8080; 0 lets the OS choose) until
+               Ctrl-C or SIGTERM";
 
 const DEFAULT_PORT: u16 = 8080;
 /// How long connected clients get to leave after the shutdown notice.
@@ -48,26 +49,13 @@ const GRACE: Duration = Duration::from_secs(5);
 const NOTICE: &[u8] = b"server shutting down: goodbye\n";
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    match args.as_slice() {
-        [] => corio::run(demo()),
-        ["--serve"] => corio::run(serve_until_signal(DEFAULT_PORT)),
-        ["--serve", port] => match port.parse() {
-            Ok(port) => corio::run(serve_until_signal(port)),
-            Err(_) => usage(&format!("{port:?} is not a port number (0-65535)")),
-        },
-        ["--help" | "-h"] => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
-        }
-        _ => usage("unexpected arguments"),
+    let mut args = support::args(include_str!("06_echo_server.rs"), FLAGS);
+    let serve = args.optional_value("--serve", DEFAULT_PORT);
+    args.done();
+    match serve {
+        Some(port) => corio::run(serve_until_signal(port)),
+        None => corio::run(support::within(Duration::from_secs(20), demo())),
     }
-}
-
-fn usage(problem: &str) -> ExitCode {
-    eprintln!("echo_server: {problem}\n{USAGE}");
-    ExitCode::from(2)
 }
 
 /// What the server did, for the summary line.
@@ -172,7 +160,7 @@ async fn serve_until_signal(port: u16) -> ExitCode {
     let stats = Rc::new(Stats::default());
     let clients = Rc::new(Clients::default());
     // Listen before serving: a signal that comes early is not lost.
-    let stop = shutdown_signal();
+    let stop = support::shutdown_signal();
     let server = match start(port, stats.clone(), clients.clone(), true).await {
         Ok(server) => server,
         Err(e) => {
@@ -196,40 +184,11 @@ async fn serve_until_signal(port: u16) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Starts listening for Ctrl-C (SIGINT) and SIGTERM — at once, so that a
-/// signal sent from now on is caught — and returns a future that resolves
-/// at the first of them, with its name.
-fn shutdown_signal() -> io::Result<impl std::future::Future<Output = &'static str>> {
-    use corio::signal::{signal, SIGINT, SIGTERM};
-    let mut interrupt = signal(SIGINT)?;
-    let mut terminate = signal(SIGTERM)?;
-    Ok(std::future::poll_fn(move |cx| {
-        if interrupt.poll_recv(cx).is_ready() {
-            return std::task::Poll::Ready("Ctrl-C");
-        }
-        terminate.poll_recv(cx).map(|_| "SIGTERM")
-    }))
-}
-
 // ---------------------------------------------------------------------------
 // The demo
 // ---------------------------------------------------------------------------
 
-async fn demo() -> ExitCode {
-    match timeout(Duration::from_secs(20), run_demo()).await {
-        Ok(Ok(code)) => code,
-        Ok(Err(e)) => {
-            eprintln!("echo_server demo: {e}");
-            ExitCode::FAILURE
-        }
-        Err(_) => {
-            eprintln!("echo_server demo: not done within 20 s");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-async fn run_demo() -> io::Result<ExitCode> {
+async fn demo() -> io::Result<()> {
     let stats = Rc::new(Stats::default());
     let clients = Rc::new(Clients::default());
     let server = start(0, stats.clone(), clients.clone(), false).await?;
@@ -285,5 +244,5 @@ async fn run_demo() -> io::Result<ExitCode> {
         .await
         .map_err(|e| io::Error::other(e.to_string()))??;
     println!("{summary}");
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

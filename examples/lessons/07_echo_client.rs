@@ -26,24 +26,19 @@ use std::time::{Duration, Instant};
 use corio::net::TcpStream;
 use corio::time::timeout;
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
+
+const FLAGS: &str = "\
+PORT         the echo server's port on 127.0.0.1 (default 8080)
+MESSAGE...   the lines to send (default: two greetings)";
 
 const DEFAULT_PORT: u16 = 8080;
 /// How long to wait for the server at each step before giving up.
 const PATIENCE: Duration = Duration::from_secs(5);
 
 fn main() -> ExitCode {
-    if help::requested(
-        include_str!("07_echo_client.rs"),
-        concat!(
-            "PORT         the echo server's port on 127.0.0.1 (default 8080)\n",
-            "MESSAGE...   the lines to send (default: two greetings)"
-        ),
-    ) {
-        return ExitCode::SUCCESS;
-    }
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args = support::args(include_str!("07_echo_client.rs"), FLAGS).rest();
     // The first argument is the port when it reads as one; every other
     // argument is a message.
     let port = match args.first().map(|a| a.parse::<u16>()) {

@@ -29,30 +29,14 @@ use corio::net::{TcpListener, TcpStream, UdpSocket, UnixStream};
 use corio::sync::Barrier;
 use futures::{AsyncRead, AsyncWrite};
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
 
 const CLIENTS: usize = 3;
 
 fn main() -> ExitCode {
-    if help::requested(include_str!("08_echo_roundtrip.rs"), "") {
-        return ExitCode::SUCCESS;
-    }
-    corio::run(async {
-        // A bound on the whole program: a lost packet or a bug must not make
-        // the tour hang.
-        match corio::time::timeout(Duration::from_secs(10), sections()).await {
-            Ok(Ok(())) => ExitCode::SUCCESS,
-            Ok(Err(e)) => {
-                eprintln!("echo_roundtrip: {e}");
-                ExitCode::FAILURE
-            }
-            Err(_) => {
-                eprintln!("echo_roundtrip: not done after 10 s");
-                ExitCode::FAILURE
-            }
-        }
-    })
+    support::args(include_str!("08_echo_roundtrip.rs"), "").done();
+    corio::run(support::within(Duration::from_secs(10), sections()))
 }
 
 async fn sections() -> io::Result<()> {

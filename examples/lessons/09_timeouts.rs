@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use corio::time::{self, MissedTickBehavior};
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -174,9 +174,7 @@ async fn timeout_scope() {
 }
 
 fn main() {
-    if help::requested(include_str!("09_timeouts.rs"), "") {
-        return;
-    }
+    support::args(include_str!("09_timeouts.rs"), "").done();
     corio::run(async {
         wait_with_timeout().await;
         wait_for().await;

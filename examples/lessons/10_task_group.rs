@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use corio::FailureKind;
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -119,9 +119,7 @@ async fn two_panics() {
 }
 
 fn main() {
-    if help::requested(include_str!("10_task_group.rs"), "") {
-        return;
-    }
+    support::args(include_str!("10_task_group.rs"), "").done();
     // The panics of section 3 are reported through the group; silence the
     // default hook so they do not also print, out of order, on stderr.
     std::panic::set_hook(Box::new(|_| {}));

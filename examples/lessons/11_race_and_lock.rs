@@ -22,8 +22,8 @@ use std::rc::Rc;
 
 use corio::sync::Lock;
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
 
 /// Tasks sharing the counter, and how many times each adds one.
 const TASKS: usize = 3;
@@ -101,9 +101,7 @@ where
 }
 
 fn main() {
-    if help::requested(include_str!("11_race_and_lock.rs"), "") {
-        return;
-    }
+    support::args(include_str!("11_race_and_lock.rs"), "").done();
     corio::run(async {
         let counter: Counter = Rc::new(Cell::new(0));
 

@@ -28,8 +28,8 @@ use std::time::{Duration, Instant};
 
 use corio::sync::Lock;
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -226,9 +226,7 @@ async fn ordered() {
 }
 
 fn main() {
-    if help::requested(include_str!("12_deadlock.rs"), "") {
-        return;
-    }
+    support::args(include_str!("12_deadlock.rs"), "").done();
     let event_loop = corio::EventLoop::builder()
         .start_paused(true)
         .build()

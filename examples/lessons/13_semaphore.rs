@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 
 use corio::sync::{BoundedSemaphore, Semaphore};
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -125,9 +125,7 @@ async fn bounded_release() {
 }
 
 fn main() {
-    if help::requested(include_str!("13_semaphore.rs"), "") {
-        return;
-    }
+    support::args(include_str!("13_semaphore.rs"), "").done();
     let event_loop = corio::EventLoop::builder()
         .start_paused(true)
         .build()

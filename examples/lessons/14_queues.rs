@@ -18,8 +18,8 @@ use std::rc::Rc;
 
 use corio::queue::{LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull};
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
 
 /// The items put into each queue in part 1, in this order.
 const ITEMS: [u32; 6] = [3, 1, 4, 1, 5, 9];
@@ -194,9 +194,7 @@ async fn shutdown() {
 }
 
 fn main() {
-    if help::requested(include_str!("14_queues.rs"), "") {
-        return;
-    }
+    support::args(include_str!("14_queues.rs"), "").done();
     // The `_nowait` methods never wait, so they need no loop: parts 1 to 3
     // run as plain code; only part 4 has tasks waiting, and runs on a loop.
     orders();

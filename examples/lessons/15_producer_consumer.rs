@@ -30,8 +30,8 @@ use std::time::{Duration, Instant};
 
 use corio::queue::Queue;
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
 
 const MS: Duration = Duration::from_millis(1);
 const ITEMS_EACH: u32 = 4;
@@ -116,9 +116,7 @@ async fn main_task() {
 }
 
 fn main() {
-    if help::requested(include_str!("15_producer_consumer.rs"), "") {
-        return;
-    }
+    support::args(include_str!("15_producer_consumer.rs"), "").done();
     let event_loop = corio::EventLoop::builder()
         .start_paused(true)
         .build()

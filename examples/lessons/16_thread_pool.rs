@@ -33,8 +33,8 @@ use std::time::{Duration, Instant};
 
 use corio::executor::{self, ThreadPoolExecutor};
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
 
 /// The seed's second, scaled down.
 const SECOND: Duration = Duration::from_millis(10);
@@ -277,9 +277,7 @@ async fn to_thread(plan: &[(String, u32)], expected: &[String]) {
 }
 
 fn main() {
-    if help::requested(include_str!("16_thread_pool.rs"), "") {
-        return;
-    }
+    support::args(include_str!("16_thread_pool.rs"), "").done();
     let cpu_count = std::thread::available_parallelism().map_or(1, usize::from);
     let workers = cpu_count + 1;
     let plan = plan();

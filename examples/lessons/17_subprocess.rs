@@ -22,6 +22,9 @@ use corio::process::{Command, Stdio};
 use corio::streams::{StreamReader, StreamWriter};
 use corio::sync::Semaphore;
 
+#[path = "../support/mod.rs"]
+mod support;
+
 /// The sizes of one run.
 struct Sizes {
     /// Lines the producer writes.
@@ -40,19 +43,12 @@ const FULL: Sizes = Sizes {
 };
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let sizes = match args.first().map(String::as_str) {
-        None => SHORT,
-        Some("--full") => FULL,
-        Some("--help" | "-h") => {
-            println!("usage: subprocess [--full]\n  (default) a short run\n  --full    a 1,000,000-line pipeline and 0.5 s children");
-            return;
-        }
-        Some(other) => {
-            eprintln!("subprocess: unknown argument {other:?} (try --help)");
-            std::process::exit(2);
-        }
-    };
+    let mut args = support::args(
+        include_str!("17_subprocess.rs"),
+        "--full       a 1,000,000-line pipeline and 0.5 s children",
+    );
+    let sizes = if args.flag("--full") { FULL } else { SHORT };
+    args.done();
     corio::run(async {
         pipeline(sizes.lines).await?;
         fan_out(sizes.child_sleep).await?;

@@ -33,31 +33,24 @@ use corio::signal::{
 use corio::time::{interval, sleep};
 use corio::ReturnWhen;
 
-const USAGE: &str = "\
-usage: signals [--wait | --help]
+#[path = "../support/mod.rs"]
+mod support;
 
-  (no flag)  raise SIGHUP, SIGTERM, SIGUSR1 and SIGINT at itself and show
+const FLAGS: &str = "\
+(no flag)    raise SIGHUP, SIGTERM, SIGUSR1 and SIGINT at itself and show
              where each one lands; ends by itself
-  --wait     print the PID and wait for real signals: SIGHUP reloads,
-             SIGUSR1 is counted, SIGTERM or Ctrl-C stops gracefully
-  --help     this text";
+--wait       print the PID and wait for real signals: SIGHUP reloads,
+             SIGUSR1 is counted, SIGTERM or Ctrl-C stops gracefully";
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.as_slice() {
-        [] => {
-            corio::run(demo());
-            ExitCode::SUCCESS
-        }
-        [flag] if flag == "--wait" => corio::run(wait_for_real_signals()),
-        [flag] if flag == "--help" || flag == "-h" => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
-        }
-        _ => {
-            eprintln!("{USAGE}");
-            ExitCode::from(2)
-        }
+    let mut args = support::args(include_str!("18_signals.rs"), FLAGS);
+    let wait = args.flag("--wait");
+    args.done();
+    if wait {
+        corio::run(wait_for_real_signals())
+    } else {
+        corio::run(demo());
+        ExitCode::SUCCESS
     }
 }
 

@@ -10,37 +10,22 @@
 //! Run it with `cargo run --example multi_loop` (`-- --loops 4` for four loops).
 
 use std::io::{Read, Write};
-use std::process::ExitCode;
+use std::num::NonZeroUsize;
 
 use corio::multi_loop::{channel, Runtime};
 use corio::net::{bind_reuseport_std, TcpListener};
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
 
 const FLAGS: &str = "--loops N    N loops instead of 2";
 
 const CLIENTS: usize = 8;
 
-fn main() -> ExitCode {
-    if help::requested(include_str!("19_multi_loop.rs"), FLAGS) {
-        return ExitCode::SUCCESS;
-    }
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let loops = match args.as_slice() {
-        [] => 2,
-        [flag, n] if flag == "--loops" => match n.parse::<usize>() {
-            Ok(n) if n > 0 => n,
-            _ => {
-                eprintln!("multi_loop: --loops needs a positive number (flags: {FLAGS})");
-                return ExitCode::from(2);
-            }
-        },
-        _ => {
-            eprintln!("multi_loop: unexpected arguments (flags: {FLAGS}, --help)");
-            return ExitCode::from(2);
-        }
-    };
+fn main() {
+    let mut args = support::args(include_str!("19_multi_loop.rs"), FLAGS);
+    let loops = args.value("--loops").map_or(2, NonZeroUsize::get);
+    args.done();
     let rt = Runtime::builder().loops(loops).build().expect("the loops");
     println!("{} loops on {} threads", rt.loops(), rt.loops());
 
@@ -102,5 +87,4 @@ fn main() -> ExitCode {
     // accept loops as corio::run cancels what its main task left.
     rt.shutdown().expect("no loop thread panicked");
     println!("shut down: every loop closed");
-    ExitCode::SUCCESS
 }

@@ -52,12 +52,13 @@ use corio::sync::Event;
 use corio::time::timeout;
 use corio::TaskRef;
 
-const USAGE: &str = "\
-usage: chat [--serve [PORT]]
-  (no flag)      a short demo with scripted clients (what the tour runs)
-  --serve [PORT] a chat room on 127.0.0.1:PORT (8081; 0 lets the OS choose)
-                 until Ctrl-C or SIGTERM
-  --help         this text";
+#[path = "../support/mod.rs"]
+mod support;
+
+const FLAGS: &str = "\
+(no flag)      a short demo with scripted clients (what the tour runs)
+--serve [PORT] a chat room on 127.0.0.1:PORT (8081; 0 lets the OS choose)
+               until Ctrl-C or SIGTERM";
 
 const DEFAULT_PORT: u16 = 8081;
 const MAX_NICK: usize = 20;
@@ -73,26 +74,13 @@ const DEMO_STALL: Duration = Duration::from_millis(300);
 const GRACE: Duration = Duration::from_secs(3);
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    match args.as_slice() {
-        [] => corio::run(demo()),
-        ["--serve"] => corio::run(serve_until_signal(DEFAULT_PORT)),
-        ["--serve", port] => match port.parse() {
-            Ok(port) => corio::run(serve_until_signal(port)),
-            Err(_) => usage(&format!("{port:?} is not a port number (0-65535)")),
-        },
-        ["--help" | "-h"] => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
-        }
-        _ => usage("unexpected arguments"),
+    let mut args = support::args(include_str!("chat.rs"), FLAGS);
+    let serve = args.optional_value("--serve", DEFAULT_PORT);
+    args.done();
+    match serve {
+        Some(port) => corio::run(serve_until_signal(port)),
+        None => corio::run(demo()),
     }
-}
-
-fn usage(problem: &str) -> ExitCode {
-    eprintln!("chat: {problem}\n{USAGE}");
-    ExitCode::from(2)
 }
 
 // ---------------------------------------------------------------------------
@@ -373,7 +361,7 @@ async fn shut_down(server: &Server, room: &Room, why: &str) -> String {
 async fn serve_until_signal(port: u16) -> ExitCode {
     let room = Rc::new(Room::new(STALL, true));
     // Listen before serving: a signal that comes early is not lost.
-    let stop = shutdown_signal();
+    let stop = support::shutdown_signal();
     let server = match start(room.clone(), port).await {
         Ok(server) => server,
         Err(e) => {
@@ -403,21 +391,6 @@ async fn serve_until_signal(port: u16) -> ExitCode {
     println!("\n{why}: closing the room");
     println!("{}", shut_down(&server, &room, why).await);
     ExitCode::SUCCESS
-}
-
-/// Starts listening for Ctrl-C (SIGINT) and SIGTERM — at once, so that a
-/// signal sent from now on is caught — and returns a future that resolves
-/// at the first of them, with its name.
-fn shutdown_signal() -> io::Result<impl std::future::Future<Output = &'static str>> {
-    use corio::signal::{signal, SIGINT, SIGTERM};
-    let mut interrupt = signal(SIGINT)?;
-    let mut terminate = signal(SIGTERM)?;
-    Ok(std::future::poll_fn(move |cx| {
-        if interrupt.poll_recv(cx).is_ready() {
-            return std::task::Poll::Ready("Ctrl-C");
-        }
-        terminate.poll_recv(cx).map(|_| "SIGTERM")
-    }))
 }
 
 // ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-//! `--help` for the examples, shared by each through
-//! `#[path = "../support/help.rs"] mod help;`.
+//! `--help` for the examples: `support::args` answers it before reading
+//! flags, and an example that reads its own command line takes this file
+//! alone, with `#[path = "../support/help.rs"] mod help;`.
 //!
 //! An example's opening comment already says what it shows and which seed it
 //! comes from; `--help` prints that comment, read from the example's own

@@ -14,8 +14,8 @@
 //! Run without a socket path, it starts a small program of its own, inspects
 //! it once and exits (that is what the tour shows).
 
-#[path = "../support/help.rs"]
-mod help;
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
@@ -24,14 +24,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 fn main() -> ExitCode {
-    if help::requested(
+    let args = support::args(
         include_str!("corio_ps.rs"),
-        "SOCKET   the path a running program serves (its CORIO_INSPECT)",
-    ) {
-        return ExitCode::SUCCESS;
-    }
-    match std::env::args().nth(1) {
-        Some(socket) => match ask(Path::new(&socket)) {
+        "SOCKET       the path a running program serves (its CORIO_INSPECT)",
+    );
+    match args.rest().as_slice() {
+        [socket] => match ask(Path::new(socket)) {
             Ok(answer) => {
                 print!("{answer}");
                 ExitCode::SUCCESS
@@ -41,10 +39,11 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        None => {
+        [] => {
             demo();
             ExitCode::SUCCESS
         }
+        [_, extra, ..] => support::fail(&format!("unexpected argument {extra:?}")),
     }
 }
 

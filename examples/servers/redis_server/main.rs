@@ -35,62 +35,45 @@ mod resp;
 mod server;
 
 use std::io;
+use std::num::NonZeroUsize;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use corio::streams::{StreamReader, StreamWriter};
 use server::RedisServer;
 
-const USAGE: &str = "\
-usage: redis_server [--port PORT] [--loops N] [--demo]
-  --port PORT  listen on 127.0.0.1:PORT (default 6379; 0 lets the OS choose)
-               until Ctrl-C or SIGTERM
-  --loops N    serve on N corio loops, one thread each (default 1), each with
-               its own SO_REUSEPORT listener; one keyspace for all of them
-  --demo       start on a free port, run a short scripted conversation, stop
-  --help       this text";
+#[path = "../../support/mod.rs"]
+mod support;
+
+const FLAGS: &str = "\
+--port PORT  listen on 127.0.0.1:PORT (default 6379; 0 lets the OS choose)
+             until Ctrl-C or SIGTERM
+--loops N    serve on N corio loops, one thread each (default 1), each with
+             its own SO_REUSEPORT listener; one keyspace for all of them
+--demo       start on a free port, run a short scripted conversation, stop";
 
 const DEFAULT_PORT: u16 = 6379;
 /// How long clients get to leave after a stop signal.
 const GRACE: Duration = Duration::from_secs(2);
 
 fn main() -> ExitCode {
-    let mut port = DEFAULT_PORT;
-    let mut loops = 1;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--port" => match args.next().map(|p| p.parse()) {
-                Some(Ok(p)) => port = p,
-                _ => return usage("--port takes a port number (0-65535)"),
-            },
-            "--loops" => match args.next().map(|n| n.parse()) {
-                Some(Ok(n @ 1..)) => loops = n,
-                _ => return usage("--loops takes a number of loops (1 or more)"),
-            },
-            "--demo" => return corio::run(demo()),
-            "--help" | "-h" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            other => return usage(&format!("unexpected argument {other:?}")),
-        }
-    }
-    if loops == 1 {
+    let mut args = support::args(include_str!("main.rs"), FLAGS);
+    let run_demo = args.flag("--demo");
+    let port = args.value("--port").unwrap_or(DEFAULT_PORT);
+    let loops = args.value("--loops").map_or(1, NonZeroUsize::get);
+    args.done();
+    if run_demo {
+        corio::run(support::within(Duration::from_secs(20), demo()))
+    } else if loops == 1 {
         corio::run(serve_until_signal(port))
     } else {
         serve_on_loops(loops, port)
     }
 }
 
-fn usage(problem: &str) -> ExitCode {
-    eprintln!("redis_server: {problem}\n{USAGE}");
-    ExitCode::from(2)
-}
-
 async fn serve_until_signal(port: u16) -> ExitCode {
     // Listen for the signals before serving: one sent early is not lost.
-    let stop = match shutdown_signal() {
+    let stop = match support::shutdown_signal() {
         Ok(stop) => stop,
         Err(e) => {
             eprintln!("redis_server: cannot listen for signals: {e}");
@@ -133,7 +116,7 @@ fn serve_on_loops(loops: usize, port: u16) -> ExitCode {
     // Listen for the signals before serving: one sent early is not lost.
     let (listening, is_listening) = std::sync::mpsc::channel();
     let stop = rt.spawn_on(0, move || async move {
-        match shutdown_signal() {
+        match support::shutdown_signal() {
             Ok(stop) => {
                 let _ = listening.send(Ok(()));
                 stop.await
@@ -175,39 +158,11 @@ fn serve_on_loops(loops: usize, port: u16) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Starts listening for Ctrl-C (SIGINT) and SIGTERM at once, and returns a
-/// future that resolves at the first of them, with its name.
-fn shutdown_signal() -> io::Result<impl std::future::Future<Output = &'static str>> {
-    use corio::signal::{signal, SIGINT, SIGTERM};
-    let mut interrupt = signal(SIGINT)?;
-    let mut terminate = signal(SIGTERM)?;
-    Ok(std::future::poll_fn(move |cx| {
-        if interrupt.poll_recv(cx).is_ready() {
-            return std::task::Poll::Ready("Ctrl-C");
-        }
-        terminate.poll_recv(cx).map(|_| "SIGTERM")
-    }))
-}
-
 // ---------------------------------------------------------------------------
 // The demo: the server and two clients in one process, on one loop.
 // ---------------------------------------------------------------------------
 
-async fn demo() -> ExitCode {
-    match corio::time::timeout(Duration::from_secs(20), run_demo()).await {
-        Ok(Ok(())) => ExitCode::SUCCESS,
-        Ok(Err(e)) => {
-            eprintln!("redis_server demo: {e}");
-            ExitCode::FAILURE
-        }
-        Err(_) => {
-            eprintln!("redis_server demo: not done within 20 s");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-async fn run_demo() -> io::Result<()> {
+async fn demo() -> io::Result<()> {
     let server = RedisServer::start("127.0.0.1", 0).await?;
     println!("redis server listening (on a port the OS chose)");
     let (mut reader, writer) = corio::open_connection("127.0.0.1", server.port()).await?;
