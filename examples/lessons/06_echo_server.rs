@@ -159,7 +159,8 @@ async fn shut_down(server: &Server, clients: &Clients, stats: &Stats, why: &str)
 async fn serve_until_signal(port: u16) -> ExitCode {
     let stats = Rc::new(Stats::default());
     let clients = Rc::new(Clients::default());
-    // Listen before serving: a signal that comes early is not lost.
+    // Listen before serving: a signal that comes early is not lost. (Both
+    // signals become one future: lesson 18, `signals`, shows how.)
     let stop = support::shutdown_signal();
     let server = match start(port, stats.clone(), clients.clone(), true).await {
         Ok(server) => server,
