@@ -1,6 +1,11 @@
 //! tour: runs every example, in the order they are best read, each under a
 //! heading. It exits with a failure if any example fails.
 //!
+//! The list and its order are the tables of `examples/README.md`, read when
+//! the tour is compiled: a row whose "run it" is one `cargo run` command is
+//! run with that command's arguments; a row that needs more than that (a
+//! server to talk to, a trace to draw) is shown with what it needs.
+//!
 //! Not a seed section of its own: it walks through the lessons built from
 //! the seeds — processes, threads, coroutines, pools, asyncio, queues, locks,
 //! producer/consumer (see each example's opening comment).
@@ -27,97 +32,77 @@ use std::process::{Command, ExitCode, ExitStatus};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The examples, in reading order: (file name without `.rs`, what it shows).
-/// A new example is one more line here. Arguments follow the name, as on a
-/// command line: `"chat --serve 0"` would run `chat` with `--serve 0`. An
-/// example of another workspace member is named `member/example`.
-const EXAMPLES: &[(&str, &str)] = &[
-    ("hello", "asyncio.run"),
-    (
-        "tasks",
-        "create_task, gather, done callbacks, cancel, introspection",
-    ),
-    ("hand_written_future", "what an async fn compiles into"),
-    (
-        "timeouts",
-        "wait with a timeout, wait_for, call_later, interval",
-    ),
-    (
-        "gather_wait",
-        "wait (ALL / FIRST_EXCEPTION / FIRST_COMPLETED), gather, done callbacks",
-    ),
-    (
-        "see_the_loop",
-        "the loop drawn: a trace of a sleep, a socket and a gather as an ASCII timeline; LoopStats",
-    ),
-    (
-        "corio_ps",
-        "the live task list of a running loop, asyncio's `ps`, over CORIO_INSPECT's socket",
-    ),
-    ("task_group", "structured concurrency: TaskGroup"),
-    (
-        "race_and_lock",
-        "lost updates on a shared counter, then Lock",
-    ),
-    (
-        "deadlock",
-        "two Locks in opposite orders, escaped with a timeout",
-    ),
-    ("semaphore", "bounded concurrency, BoundedSemaphore"),
-    (
-        "queues",
-        "FIFO, LIFO and priority orders, QueueFull/QueueEmpty, shutdown",
-    ),
-    (
-        "producer_consumer",
-        "a bounded Queue between producers and consumers, task_done, join",
-    ),
-    (
-        "thread_pool",
-        "ThreadPoolExecutor, done callbacks, as_completed, run_in_executor, to_thread",
-    ),
-    (
-        "echo_roundtrip",
-        "TCP, Unix and UDP echo in one process, futures::io::copy",
-    ),
-    ("signals", "add_signal_handler, a Signals stream, ctrl_c"),
-    (
-        "multi_loop",
-        "one loop per core: SO_REUSEPORT listeners, a channel between loops",
-    ),
-    (
-        "echo_server",
-        "start_server, StreamReader/StreamWriter, a graceful stop",
-    ),
-    (
-        "chat",
-        "a broadcast chat room on streams: readline, drain, dropping non-readers",
-    ),
-    (
-        "subprocess",
-        "a producer | corio | consumer pipeline, 8 children under Semaphore(2), a hung child",
-    ),
-    (
-        "redis_server --demo",
-        "a Redis-protocol server: parsing in place, pipelining, expiry on timers, pub/sub",
-    ),
-    (
-        "corio-servers/http_server --demo",
-        "hyper 1.x on corio: the runtime adapter, keep-alive, a graceful stop",
-    ),
-    (
-        "hedged_requests --quick",
-        "seed 002's blank table: sequential retry vs concurrent and hedged requests",
-    ),
-    (
-        "which_model --quick",
-        "CPU- and IO-bound jobs: sequential, thread pool, process pool, corio tasks",
-    ),
-    (
-        "io_models --quick",
-        "seed 001's five IO models as echo servers: throughput, CPU, threads",
-    ),
-];
+/// The tour's list: the tables of `README.md` beside this file, read when
+/// the tour is compiled, so the README's order is the tour's order.
+const README: &str = include_str!("README.md");
+
+/// One row of the README's tables: `| … | [`name`](path) | what it
+/// teaches | run it |`.
+struct Entry {
+    name: &'static str,
+    title: &'static str,
+    /// How the tour runs the example, when "run it" is one `cargo run`
+    /// command of this example; otherwise the cell itself, which says what
+    /// else the example needs (a server running, a trace file).
+    run: Result<Run, &'static str>,
+}
+
+/// The parts of `cargo run [--release] [-p PACKAGE] --example NAME [-- ARGS]`
+/// the tour uses (it builds with its own profile).
+struct Run {
+    package: Option<&'static str>,
+    args: Vec<&'static str>,
+}
+
+/// The README's rows, in order; every other line of it is prose.
+fn entries() -> Vec<Entry> {
+    README.lines().filter_map(entry).collect()
+}
+
+fn entry(line: &'static str) -> Option<Entry> {
+    let cells: Vec<&str> = line
+        .strip_prefix('|')?
+        .strip_suffix('|')?
+        .split('|')
+        .map(str::trim)
+        .collect();
+    let [.., example, title, how] = cells.as_slice() else {
+        return None;
+    };
+    let (name, _path) = example.strip_prefix("[`")?.split_once("`](")?;
+    Some(Entry {
+        name,
+        title,
+        run: command(how, name).ok_or(*how),
+    })
+}
+
+/// The cell's command, if it is exactly one code span running `name`.
+fn command(cell: &'static str, name: &str) -> Option<Run> {
+    let command = cell.strip_prefix('`')?.strip_suffix('`')?;
+    if command.contains('`') {
+        return None;
+    }
+    let mut words = command.split_whitespace();
+    if words.next()? != "cargo" || words.next()? != "run" {
+        return None;
+    }
+    let mut package = None;
+    let mut example = None;
+    while let Some(word) = words.next() {
+        match word {
+            "--release" => {}
+            "-p" | "--package" => package = Some(words.next()?),
+            "--example" => example = Some(words.next()?),
+            "--" => break,
+            _ => return None,
+        }
+    }
+    (example? == name).then(|| Run {
+        package,
+        args: words.collect(),
+    })
+}
 
 /// How long a build may run before the tour says it is building.
 const FIRST_NOTICE: Duration = Duration::from_secs(2);
@@ -145,55 +130,64 @@ fn main() -> ExitCode {
         }
     };
     let profile = Profile::of(&examples_dir);
-    println!(
-        "tour: {} examples in reading order, each built just before it runs",
-        EXAMPLES.len()
-    );
+    let entries = entries();
+    if entries.is_empty() {
+        eprintln!("tour: README.md lists no examples");
+        return ExitCode::FAILURE;
+    }
+    let runs = entries.iter().filter(|entry| entry.run.is_ok()).count();
+    println!("tour: {runs} examples in reading order, each built just before it runs");
 
     let mut failed = Vec::new();
-    for (name, title) in EXAMPLES {
+    for entry in &entries {
+        let name = entry.name;
         println!();
-        println!("=== {name}: {title} ===");
+        println!("=== {name}: {} ===", plain(entry.title));
+        let run = match &entry.run {
+            Ok(run) => run,
+            Err(needs) => {
+                println!("(not run by the tour: {})", plain(needs));
+                continue;
+            }
+        };
         // The example writes to the same stdout: everything of ours goes first.
         let _ = io::stdout().flush();
-        let mut words = name.split_whitespace();
-        let first = words.next().unwrap_or_default();
-        let (package, file) = match first.split_once('/') {
-            Some((package, file)) => (Some(package), file),
-            None => (None, first),
-        };
-        let args: Vec<&str> = words.collect();
-        match build_example(&profile, package, file) {
+        match build_example(&profile, run.package, name) {
             Ok(status) if status.success() => {}
             Ok(status) => {
-                eprintln!("tour: building example {file} failed ({status})");
-                failed.push(*name);
+                eprintln!("tour: building example {name} failed ({status})");
+                failed.push(name);
                 continue;
             }
             Err(e) => eprintln!("tour: could not run cargo ({e}); running the binary as it is"),
         }
-        let binary = examples_dir.join(format!("{file}{}", env::consts::EXE_SUFFIX));
-        match Command::new(&binary).args(&args).status() {
+        let binary = examples_dir.join(format!("{name}{}", env::consts::EXE_SUFFIX));
+        match Command::new(&binary).args(&run.args).status() {
             Ok(status) if status.success() => {}
             Ok(status) => {
                 eprintln!("tour: example {name} failed ({status})");
-                failed.push(*name);
+                failed.push(name);
             }
             Err(e) => {
                 eprintln!("tour: could not start example {name} ({e})");
-                failed.push(*name);
+                failed.push(name);
             }
         }
     }
 
     println!();
     if failed.is_empty() {
-        println!("=== tour done: {} examples ran ===", EXAMPLES.len());
+        println!("=== tour done: {runs} examples ran ===");
         ExitCode::SUCCESS
     } else {
         println!("=== tour failed: {} ===", failed.join(", "));
         ExitCode::FAILURE
     }
+}
+
+/// Markdown's code spans, as a terminal shows them: without the backticks.
+fn plain(markdown: &str) -> String {
+    markdown.replace('`', "")
 }
 
 fn print_help() {
@@ -204,9 +198,14 @@ fn print_help() {
     println!("  -h, --help   print this and exit");
     println!();
     println!("Each example is built (with the tour's cargo profile) just before it runs;");
-    println!("the tour exits with a failure if any example fails. The examples:");
-    for (name, title) in EXAMPLES {
-        println!("  {name:<20} {title}");
+    println!("the tour exits with a failure if any example fails. The examples (README.md):");
+    for entry in entries() {
+        let note = if entry.run.is_ok() {
+            ""
+        } else {
+            " (not run by the tour)"
+        };
+        println!("  {:<20} {}{note}", entry.name, plain(entry.title));
     }
 }
 

@@ -1,7 +1,7 @@
-//! The core of examples/hedged_requests.rs: the peak process, the server's
-//! fates, and the strategy runner on a tiny configuration.
+//! The core of examples/experiments/hedged_requests.rs: the peak process,
+//! the server's fates, and the strategy runner on a tiny configuration.
 
-#[path = "../examples/hedged/mod.rs"]
+#[path = "../examples/experiments/hedged/mod.rs"]
 mod hedged;
 
 use std::time::Duration;

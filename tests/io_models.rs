@@ -1,8 +1,8 @@
-//! The core of examples/io_models.rs: every one of the five servers echoes
-//! every message of every client back unchanged (the clients check each
-//! echo), and uses the threads its model says.
+//! The core of examples/experiments/io_models.rs: every one of the five
+//! servers echoes every message of every client back unchanged (the clients
+//! check each echo), and uses the threads its model says.
 
-#[path = "../examples/io/mod.rs"]
+#[path = "../examples/experiments/io/mod.rs"]
 mod io;
 
 use io::Model;

@@ -1,30 +1,30 @@
-//! The Redis-protocol example (`examples/redis_server/`), driven over real
-//! loopback sockets with scripted RESP conversations: the replies byte for
-//! byte, pipelining, commands split across reads, malformed input, an
-//! oversized bulk length, a client leaving mid-command, expiry and
+//! The Redis-protocol example (`examples/servers/redis_server/`), driven
+//! over real loopback sockets with scripted RESP conversations: the replies
+//! byte for byte, pipelining, commands split across reads, malformed input,
+//! an oversized bulk length, a client leaving mid-command, expiry and
 //! publish/subscribe; and the server on two loops (`--loops 2`), where a
 //! key set through one loop must be read through the other and a message
 //! published on one must reach subscribers on both. The example's modules
 //! are compiled into this test by path, so the server under test is the
 //! example's own code.
 
-#[path = "../examples/redis_server/commands.rs"]
+#[path = "../examples/servers/redis_server/commands.rs"]
 #[allow(dead_code)]
 mod commands;
-#[path = "../examples/redis_server/db.rs"]
+#[path = "../examples/servers/redis_server/db.rs"]
 #[allow(dead_code)]
 mod db;
-#[path = "../examples/redis_server/keyspace.rs"]
+#[path = "../examples/servers/redis_server/keyspace.rs"]
 mod keyspace;
-#[path = "../examples/redis_server/loops.rs"]
+#[path = "../examples/servers/redis_server/loops.rs"]
 mod loops;
-#[path = "../examples/redis_server/pubsub.rs"]
+#[path = "../examples/servers/redis_server/pubsub.rs"]
 #[allow(dead_code)]
 mod pubsub;
-#[path = "../examples/redis_server/resp.rs"]
+#[path = "../examples/servers/redis_server/resp.rs"]
 #[allow(dead_code)]
 mod resp;
-#[path = "../examples/redis_server/server.rs"]
+#[path = "../examples/servers/redis_server/server.rs"]
 #[allow(dead_code)]
 mod server;
 

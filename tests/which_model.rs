@@ -1,8 +1,8 @@
-//! The core of examples/which_model.rs: the hashing job and the four models
-//! agree on small sizes (the process pool's workers are this test binary,
-//! running only `which_model_worker_entry`).
+//! The core of examples/experiments/which_model.rs: the hashing job and the
+//! four models agree on small sizes (the process pool's workers are this
+//! test binary, running only `which_model_worker_entry`).
 
-#[path = "../examples/which/mod.rs"]
+#[path = "../examples/experiments/which/mod.rs"]
 mod which;
 
 use std::time::Duration;

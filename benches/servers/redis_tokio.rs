@@ -1,5 +1,5 @@
-//! redis_tokio: the peer of `examples/redis_server` — the same server on
-//! tokio's current-thread runtime, for the servers benchmark.
+//! redis_tokio: the peer of `examples/servers/redis_server` — the same
+//! server on tokio's current-thread runtime, for the servers benchmark.
 //!
 //! "The same code shape" means the comparison measures the runtimes, not
 //! two programs: the protocol parser, the commands and the keyspace are the
@@ -13,20 +13,21 @@
 //! With `--multi-thread N` it runs on tokio's multi-thread runtime with N
 //! workers, the peer of `redis_server --loops N`: the keyspace is then a
 //! `Mutex<Db>` shared by every worker, taken once per batch of commands as
-//! corio's server takes its own (`examples/redis_server/keyspace.rs`); on
-//! one thread it is a `RefCell<Db>`, borrowed once per batch.
+//! corio's server takes its own
+//! (`examples/servers/redis_server/keyspace.rs`); on one thread it is a
+//! `RefCell<Db>`, borrowed once per batch.
 //!
 //! ```text
 //! cargo run --release -p corio-benches --bin redis_tokio -- --port 7001
 //! cargo run --release -p corio-benches --bin redis_tokio -- --port 7002 --multi-thread 2
 //! ```
 
-#[path = "../../examples/redis_server/commands.rs"]
+#[path = "../../examples/servers/redis_server/commands.rs"]
 mod commands;
-#[path = "../../examples/redis_server/db.rs"]
+#[path = "../../examples/servers/redis_server/db.rs"]
 #[allow(dead_code)]
 mod db;
-#[path = "../../examples/redis_server/resp.rs"]
+#[path = "../../examples/servers/redis_server/resp.rs"]
 #[allow(dead_code)]
 mod resp;
 
@@ -158,7 +159,7 @@ async fn expire_keys<K: Keyspace, S: Deref<Target = Shared<K>>>(shared: S) {
     }
 }
 
-/// The connection loop of `examples/redis_server/server.rs`, on tokio.
+/// The connection loop of `examples/servers/redis_server/server.rs`, on tokio.
 async fn serve_client<K: Keyspace, S: Deref<Target = Shared<K>>>(stream: TcpStream, shared: S) {
     let (read_half, write_half) = stream.into_split();
     let mut reader = BufReader::with_capacity(16 * 1024, read_half);
