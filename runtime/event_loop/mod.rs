@@ -32,7 +32,7 @@
 //!
 //! # The run-once cycle
 //!
-//! `LoopCore::run_once` (`core.rs`) follows asyncio's `_run_once`:
+//! `LoopCore::run_once` (`core.rs`) follows asyncio's `BaseEventLoop._run_once`:
 //!
 //! 1. Drain the injection queue. The time the loop may block is zero if
 //!    anything is ready (or a stop is pending), else until the nearest timer,
@@ -56,16 +56,23 @@
 //! the loop closes it as `asyncio.run` does (every task left is cancelled and
 //! runs its cleanup).
 //!
-//! # The parts
+//! # The parts, and which way the imports point
 //!
-//! * `EventLoop` owns a `core::LoopCore` (ready queue, task registry, timer
-//!   wheel, OS poller) and runs the cycle of `core.rs`.
+//! * `core.rs`: `LoopCore`, the cycle itself (run-once, park, close). It owns
+//!   the loop's services and the IO driver, and nothing imports it but this
+//!   module and the builder.
+//! * `services.rs`: `LoopServices`, what code running on the loop reaches —
+//!   the `Scheduler` (`scheduler.rs`: ready queue, task registry, the wakers'
+//!   side), the `Timers` (`time/timers.rs`), the socket table
+//!   (`io/reactor.rs`) and the per-loop `Resources` (`resources.rs`: the
+//!   default pool).
+//! * `context.rs`: the thread-locals through which `spawn`, `sleep` and the
+//!   wakers find the running loop's services, and the task being polled.
 //! * [`LoopHandle`] is the `Send + Sync` side other threads hold
-//!   (`shared::LoopShared`).
-//! * `context` is how `spawn` and wakers find the running loop.
-//! * `park` is the handshake that lets another thread wake a parked loop.
-//! * `observer` is the seam through which the cycle reports to a watcher
-//!   (the trace recorder of `debug/trace.rs`).
+//!   (`shared.rs`: the injection queue, and `park.rs`: the handshake that lets
+//!   another thread wake a parked loop).
+//! * `observer.rs` is the seam through which the cycle reports to a watcher
+//!   (the trace recorder, the live task list); it imports nothing of the loop.
 //!
 //! `ARCHITECTURE.md` at the repository's root walks a task, a timer, a socket
 //! event and a cross-thread wake through these files.
