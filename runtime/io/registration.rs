@@ -19,7 +19,8 @@
 //!
 //! **Who waits.** An operation that returns a future (`read`, `accept`, …)
 //! waits through a [`Waiter`] the future owns ([`WaitAs::Own`]), so dropping
-//! the future takes its waker back out. The `poll_*` methods and the
+//! the future takes its waker back out; [`PollEvented::wait_for`] is that
+//! future, written once for every socket type. The `poll_*` methods and the
 //! `AsyncRead`/`AsyncWrite` impls have no future of their own; they wait in
 //! the socket's one shared entry per direction ([`WaitAs::Shared`]), where
 //! the latest caller replaces the one before (tokio's rule for its `poll_*`
@@ -28,6 +29,7 @@
 //! Dropping a `PollEvented` deregisters the socket and frees its token, then
 //! closes the descriptor.
 
+use std::future::poll_fn;
 use std::io;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -96,6 +98,36 @@ impl<E: Source> PollEvented<E> {
         op: impl FnMut(&E) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         self.poll_io_until_drained(cx, direction, wait, op, |_| false)
+    }
+
+    /// Runs `op` until it does not return `WouldBlock`, as a future with a
+    /// wait of its own: the operation of an `async fn` such as
+    /// `UdpSocket::send_to` or `UnixDatagram::recv`.
+    ///
+    /// It guarantees:
+    /// * every task waiting this way on one socket is woken by the next
+    ///   event in its direction (each has its own [`Waiter`], unlike the
+    ///   shared entry of the `poll_*` methods);
+    /// * `op` runs only when the socket was seen ready, and its first result
+    ///   other than `WouldBlock` is the output of the very poll that got it:
+    ///   dropping the future never loses a result `op` produced, so the
+    ///   future is cancel-safe when one call of `op` is all or nothing (a
+    ///   datagram sent or received, a connection accepted);
+    /// * dropping the future takes its waker out of the socket at once;
+    /// * each ready operation spends the task's IO budget, as every
+    ///   [`poll_io`](Self::poll_io) does.
+    ///
+    /// # Errors
+    ///
+    /// `op`'s error; an `Other` error when polled on a thread whose running
+    /// loop is not the socket's.
+    pub(crate) async fn wait_for<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&E) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let mut waiter = Waiter::default();
+        poll_fn(|cx| self.poll_io(cx, direction, WaitAs::Own(&mut waiter), &mut op)).await
     }
 
     /// [`poll_io`](Self::poll_io), where `drained(&result)` can tell from a

@@ -578,7 +578,8 @@ impl UnixDatagram {
     /// ```
     pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
         let path = path.as_ref();
-        self.wait_for(Direction::Write, |s| s.send_to(buf, path))
+        self.io
+            .wait_for(Direction::Write, |s| s.send_to(buf, path))
             .await
     }
 
@@ -593,7 +594,9 @@ impl UnixDatagram {
     /// });
     /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.wait_for(Direction::Read, |s| s.recv_from(buf)).await
+        self.io
+            .wait_for(Direction::Read, |s| s.recv_from(buf))
+            .await
     }
 
     /// Sends one datagram to the connected peer.
@@ -605,7 +608,7 @@ impl UnixDatagram {
     /// });
     /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.wait_for(Direction::Write, |s| s.send(buf)).await
+        self.io.wait_for(Direction::Write, |s| s.send(buf)).await
     }
 
     /// Receives one datagram from the connected peer.
@@ -619,22 +622,7 @@ impl UnixDatagram {
     /// });
     /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.wait_for(Direction::Read, |s| s.recv(buf)).await
-    }
-
-    /// Runs `op` until it does not return `WouldBlock`, waiting through a
-    /// `Waiter` of its own (withdrawn if the future is dropped).
-    async fn wait_for<R>(
-        &self,
-        direction: Direction,
-        mut op: impl FnMut(&mio::net::UnixDatagram) -> io::Result<R>,
-    ) -> io::Result<R> {
-        let mut waiter = Waiter::default();
-        poll_fn(|cx| {
-            self.io
-                .poll_io(cx, direction, WaitAs::Own(&mut waiter), &mut op)
-        })
-        .await
+        self.io.wait_for(Direction::Read, |s| s.recv(buf)).await
     }
 
     /// The local address.
