@@ -13,12 +13,13 @@
 //!   pass it on (`Lock` releases to the next waiter, `Semaphore` returns the
 //!   permit).
 //!
-//! For what is handed over whole — a lock's ownership, a semaphore's permit —
-//! the acquire is one state machine whatever the resource: [`HandOff`]. The
-//! resource says only how it is taken when free and how it is passed on
-//! ([`HandedOver`]); the queueing, the hand-over and the cancellation rule
-//! above are written here once. `Event`, `Condition` and `Barrier` wake
-//! their waiters without handing them anything, so they use the queue alone.
+//! For what is handed over whole — a lock's ownership, a semaphore's permit,
+//! a condition's notification — the acquire is one state machine whatever
+//! the resource: [`HandOff`]. The resource says only how it is taken when
+//! free and how it is passed on ([`HandedOver`]); the queueing, the
+//! hand-over and the cancellation rule above are written here once. `Event`
+//! and `Barrier` wake their waiters without handing them anything, so they
+//! use the queue alone.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -151,7 +152,8 @@ fn notify(node: &WaitNode) {
 }
 
 /// A resource a [`WaitQueue`] hands to its first waiter, whole: a lock's
-/// ownership, a semaphore's permit. See the module docs.
+/// ownership, a semaphore's permit, a condition's notification. See the
+/// module docs.
 pub(crate) trait HandedOver {
     /// The tasks waiting for it, first come first served.
     fn waiters(&self) -> &WaitQueue;
@@ -165,8 +167,8 @@ pub(crate) trait HandedOver {
     fn pass_on(&self);
 }
 
-/// One acquire of a [`HandedOver`] resource: the state behind `Lock::lock`
-/// and `Semaphore::permit`.
+/// One acquire of a [`HandedOver`] resource: the state behind `Lock::lock`,
+/// `Semaphore::permit` and the wait for a notification in `Condition::wait`.
 ///
 /// It guarantees:
 /// * **FIFO, no barging.** It takes a free resource at once only when no
@@ -202,6 +204,7 @@ impl<'a, R: HandedOver> HandOff<'a, R> {
 
     /// `Ready` once the resource is this acquire's; the caller then holds it
     /// and must give it back itself.
+    #[inline]
     pub(crate) fn poll_acquire(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let resource = self.resource;
         match &self.node {
