@@ -1,7 +1,6 @@
 //! TCP: `TcpListener` and `TcpStream` on the loop's reactor.
 
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 use std::pin::Pin;
@@ -70,8 +69,8 @@ impl TcpListener {
     /// });
     /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let mut waiter = Waiter::default();
-        poll_fn(|cx| self.poll_accept_as(cx, WaitAs::Own(&mut waiter))).await
+        let (stream, peer) = self.io.wait_for(Direction::Read, |l| l.accept()).await?;
+        Ok((TcpStream::from_mio(stream)?, peer))
     }
 
     /// Polls for a connection (for hand-written futures). It has no future

@@ -1,7 +1,6 @@
 //! Unix-domain sockets: `UnixListener`, `UnixStream`, `UnixDatagram`.
 
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::net::Shutdown;
 use std::os::unix::net::SocketAddr;
@@ -74,8 +73,8 @@ impl UnixListener {
     /// });
     /// ```
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        let mut waiter = Waiter::default();
-        poll_fn(|cx| self.poll_accept_as(cx, WaitAs::Own(&mut waiter))).await
+        let (stream, addr) = self.io.wait_for(Direction::Read, |l| l.accept()).await?;
+        Ok((UnixStream::from_mio(stream)?, addr))
     }
 
     /// Polls for a connection.
