@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use futures_core::Stream;
 
-use super::split::{self, OwnedReadHalf, OwnedWriteHalf, ReadHalf, SplitStream, WriteHalf};
+use super::split::{self, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use super::stream_core::StreamCore;
 use crate::io::registration::{require_running_loop, PollEvented, WaitAs};
 use crate::io::scheduled_io::Direction;
@@ -458,30 +458,6 @@ async fn connect_when_room(path: &Path) -> io::Result<mio::net::UnixStream> {
     }
 }
 
-impl SplitStream for UnixStream {
-    fn core_poll_read(
-        &self,
-        cx: &mut Context<'_>,
-        wait: WaitAs<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.core.poll_read(cx, wait, buf)
-    }
-
-    fn core_poll_write(
-        &self,
-        cx: &mut Context<'_>,
-        wait: WaitAs<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.core.poll_write(cx, wait, buf)
-    }
-
-    fn core_shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.core.shutdown(how)
-    }
-}
-
 impl fmt::Debug for UnixStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UnixStream")
@@ -491,7 +467,7 @@ impl fmt::Debug for UnixStream {
     }
 }
 
-super::async_io_impls!(UnixStream);
+super::stream_impls!(UnixStream);
 
 /// A Unix-domain datagram socket.
 ///
