@@ -1,8 +1,8 @@
 //! `ThreadPoolExecutor`: `concurrent.futures.ThreadPoolExecutor`.
 //!
-//! A [`JobQueue`] and up to `max_workers` threads, started lazily: a submit starts a new worker only when every idle
-//! worker already has a queued job to take, and the limit is not reached (as
-//! CPython does). A worker takes a
+//! A [`JobQueue`] and up to `max_workers` threads, started lazily: a submit
+//! starts a new worker only when every idle worker already has a queued job
+//! to take, and the limit is not reached (as CPython does). A worker takes a
 //! job, runs it under `catch_unwind` (a panic becomes the job's error; the
 //! worker lives on), settles its [`PoolFuture`], and takes the next. After
 //! `shutdown`, workers finish the queue and exit.

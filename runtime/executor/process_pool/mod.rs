@@ -14,8 +14,8 @@
 //! Each worker process has a manager thread in the pool's process that takes
 //! the next queued job — from the same kind of [`JobQueue`] the thread
 //! pool's workers take theirs from — writes it to the worker's stdin, and
-//! reads the answer from its stdout (see `protocol.rs`). A worker that dies mid-job
-//! (a crash, `abort`, a signal) fails that job's future with
+//! reads the answer from its stdout (see `protocol.rs`). A worker that dies
+//! mid-job (a crash, `abort`, a signal) fails that job's future with
 //! [`WorkerError::BrokenPool`] and is replaced by a new process for the
 //! next job — where CPython marks the whole pool broken, corio keeps the
 //! other jobs going. The futures are the thread pool's [`PoolFuture`]s:
