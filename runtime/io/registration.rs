@@ -19,8 +19,7 @@
 //!
 //! **Who waits.** An operation that returns a future (`read`, `accept`, …)
 //! waits through a [`Waiter`] the future owns ([`WaitAs::Own`]), so dropping
-//! the future takes its waker back out; [`PollEvented::wait_for`] is that
-//! future, written once for every socket type. The `poll_*` methods and the
+//! the future takes its waker back out. The `poll_*` methods and the
 //! `AsyncRead`/`AsyncWrite` impls have no future of their own; they wait in
 //! the socket's one shared entry per direction ([`WaitAs::Shared`]), where
 //! the latest caller replaces the one before (tokio's rule for its `poll_*`
@@ -29,7 +28,6 @@
 //! Dropping a `PollEvented` deregisters the socket and frees its token, then
 //! closes the descriptor.
 
-use std::future::poll_fn;
 use std::io;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -101,8 +99,9 @@ impl<E: Source> PollEvented<E> {
     }
 
     /// Runs `op` until it does not return `WouldBlock`, as a future with a
-    /// wait of its own: the operation of an `async fn` such as
-    /// `UdpSocket::send_to` or `UnixDatagram::recv`.
+    /// wait of its own ([`WaitAs::Own`]): the one way an `async fn` of any
+    /// socket type (`UdpSocket::send_to`, `UnixDatagram::recv`,
+    /// `TcpListener::accept`, …) waits for its operation.
     ///
     /// It guarantees:
     /// * every task waiting this way on one socket is woken by the next
@@ -127,7 +126,8 @@ impl<E: Source> PollEvented<E> {
         mut op: impl FnMut(&E) -> io::Result<R>,
     ) -> io::Result<R> {
         let mut waiter = Waiter::default();
-        poll_fn(|cx| self.poll_io(cx, direction, WaitAs::Own(&mut waiter), &mut op)).await
+        std::future::poll_fn(|cx| self.poll_io(cx, direction, WaitAs::Own(&mut waiter), &mut op))
+            .await
     }
 
     /// [`poll_io`](Self::poll_io), where `drained(&result)` can tell from a
