@@ -1,9 +1,8 @@
 //! `ThreadPoolExecutor`: `concurrent.futures.ThreadPoolExecutor`.
 //!
-//! A job queue behind a `Mutex` and a `Condvar`, and up to `max_workers`
-//! threads, started lazily: a submit starts a new worker only when every idle
-//! worker already has a queued job to take, and the limit is not reached (as
-//! CPython does). A worker takes a
+//! A [`JobQueue`] and up to `max_workers` threads, started lazily: a submit
+//! starts a new worker only when every idle worker already has a queued job
+//! to take, and the limit is not reached (as CPython does). A worker takes a
 //! job, runs it under `catch_unwind` (a panic becomes the job's error; the
 //! worker lives on), settles its [`PoolFuture`], and takes the next. After
 //! `shutdown`, workers finish the queue and exit.
@@ -21,15 +20,17 @@
 //! down waits for the others, not for itself). Whichever caller takes the
 //! threads' handles also joins them.
 
-use std::collections::VecDeque;
+pub(super) mod job_queue;
+
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar};
 use std::thread::{JoinHandle, ThreadId};
 
 use super::future::{ExecutorError, PoolFuture};
 use crate::containment::drop_contained;
 use crate::debug::trace_pool::{self, JobTrace};
+use job_queue::{JobQueue, Queued};
 
 /// A job on the queue: runs and settles its future, or cancels it.
 trait Job: Send {
@@ -67,24 +68,21 @@ impl<T: Send + 'static, F: FnOnce() -> T + Send> Job for TypedJob<T, F> {
 }
 
 struct Shared {
-    state: Mutex<PoolState>,
-    /// Signalled when a job is queued or the pool shuts down.
-    work: Condvar,
-    /// Signalled when a worker exits.
+    queue: JobQueue<Box<dyn Job>, Workers>,
+    /// Signalled when a worker exits (waited on with the queue's lock).
     exited: Condvar,
     max_workers: usize,
 }
 
-struct PoolState {
-    queue: VecDeque<Box<dyn Job>>,
+/// The pool's workers, kept under the queue's lock.
+#[derive(Default)]
+struct Workers {
     /// Workers started and not yet exited.
-    workers: usize,
-    idle: usize,
-    shut_down: bool,
+    count: usize,
     /// Handles of started workers that no `shutdown(wait)` caller took yet.
     threads: Vec<JoinHandle<()>>,
     /// Every worker ever started, to tell a caller that is one of them.
-    worker_ids: Vec<ThreadId>,
+    ids: Vec<ThreadId>,
 }
 
 /// A pool of worker threads for blocking work: asyncio's executor.
@@ -128,15 +126,7 @@ impl ThreadPoolExecutor {
     pub fn new(max_workers: usize) -> ThreadPoolExecutor {
         assert!(max_workers > 0, "ThreadPoolExecutor needs max_workers > 0");
         let shared = Arc::new(Shared {
-            state: Mutex::new(PoolState {
-                queue: VecDeque::new(),
-                workers: 0,
-                idle: 0,
-                shut_down: false,
-                threads: Vec::new(),
-                worker_ids: Vec::new(),
-            }),
-            work: Condvar::new(),
+            queue: JobQueue::new(Workers::default()),
             exited: Condvar::new(),
             max_workers,
         });
@@ -174,42 +164,39 @@ impl ThreadPoolExecutor {
     {
         let future = PoolFuture::new_pending();
         let trace = trace_pool::job_submitted();
-        let mut s = lock(&self.shared);
-        if s.shut_down {
-            return Err(ExecutorError::ShutDown);
-        }
-        s.queue.push_back(Box::new(TypedJob {
+        let job = Box::new(TypedJob {
             f: job,
             future: future.clone(),
             trace,
-        }));
-        // Each queued job will be taken by one idle worker; start a new worker
-        // when the idle ones are all spoken for (CPython claims an idle thread
-        // the same way).
-        if s.queue.len() > s.idle && s.workers < self.shared.max_workers {
-            self.start_worker(&mut s);
-        }
-        drop(s);
-        self.shared.work.notify_one();
+        });
+        self.shared.queue.submit(job, |queued| {
+            // Each queued job will be taken by one idle worker; start a new
+            // worker when the idle ones are all spoken for (CPython claims an
+            // idle thread the same way).
+            if queued.len() > queued.idle() && queued.pool.count < self.shared.max_workers {
+                self.start_worker(queued);
+            }
+        })?;
         Ok(future)
     }
 
-    fn start_worker(&self, s: &mut PoolState) {
+    fn start_worker(&self, queued: &mut Queued<Box<dyn Job>, Workers>) {
         let shared = self.shared.clone();
-        let n = s.workers;
+        let workers = &mut queued.pool;
+        let n = workers.count;
         let spawned = std::thread::Builder::new()
             .name(format!("corio-pool-{n}"))
             .spawn(move || worker(&shared));
         match spawned {
             Ok(handle) => {
-                s.workers += 1;
-                s.worker_ids.push(handle.thread().id());
-                s.threads.push(handle);
+                workers.count += 1;
+                workers.ids.push(handle.thread().id());
+                workers.threads.push(handle);
             }
             // No thread now (resource limits); the queued job waits for an
             // existing worker. With none at all, the job would never run:
             // report that loudly rather than hang silently.
-            Err(e) if s.workers == 0 => panic!("corio: could not start a pool thread: {e}"),
+            Err(e) if workers.count == 0 => panic!("corio: could not start a pool thread: {e}"),
             Err(_) => {}
         }
     }
@@ -234,22 +221,8 @@ impl ThreadPoolExecutor {
     }
 }
 
-fn lock(shared: &Shared) -> MutexGuard<'_, PoolState> {
-    // No user code runs under this lock.
-    shared.state.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 fn shutdown(shared: &Shared, wait: bool, cancel_futures: bool) {
-    let cancelled: Vec<_> = {
-        let mut s = lock(shared);
-        s.shut_down = true;
-        if cancel_futures {
-            s.queue.drain(..).collect()
-        } else {
-            Vec::new()
-        }
-    };
-    shared.work.notify_all();
+    let (cancelled, ()) = shared.queue.shut_down(cancel_futures, |_| ());
     for job in cancelled {
         job.cancel();
     }
@@ -263,21 +236,24 @@ fn shutdown(shared: &Shared, wait: bool, cancel_futures: bool) {
 /// handle stays for a later caller.
 fn wait_for_workers(shared: &Shared) {
     let me = std::thread::current().id();
-    let mut s = lock(shared);
-    let (own, others): (Vec<_>, Vec<_>) = std::mem::take(&mut s.threads)
+    let mut queued = shared.queue.lock();
+    let (own, others): (Vec<_>, Vec<_>) = std::mem::take(&mut queued.pool.threads)
         .into_iter()
         .partition(|t| t.thread().id() == me);
-    s.threads = own;
-    drop(s);
+    queued.pool.threads = own;
+    drop(queued);
     for t in others {
         // A worker never unwinds (user code runs contained), so there is no
         // panic to pass on from a join.
         let _ = t.join();
     }
-    let mut s = lock(shared);
-    let itself = usize::from(s.worker_ids.contains(&me));
-    while s.workers > itself {
-        s = shared.exited.wait(s).unwrap_or_else(|e| e.into_inner());
+    let mut queued = shared.queue.lock();
+    let itself = usize::from(queued.pool.ids.contains(&me));
+    while queued.pool.count > itself {
+        queued = shared
+            .exited
+            .wait(queued)
+            .unwrap_or_else(|e| e.into_inner());
     }
 }
 
@@ -287,43 +263,24 @@ struct WorkerExit<'a>(&'a Shared);
 
 impl Drop for WorkerExit<'_> {
     fn drop(&mut self) {
-        lock(self.0).workers -= 1;
+        self.0.queue.lock().pool.count -= 1;
         self.0.exited.notify_all();
     }
 }
 
 fn worker(shared: &Shared) {
     let _exit = WorkerExit(shared);
-    loop {
-        let job = {
-            let mut s = lock(shared);
-            loop {
-                if let Some(job) = s.queue.pop_front() {
-                    break Some(job);
-                }
-                if s.shut_down {
-                    break None;
-                }
-                s.idle += 1;
-                s = shared.work.wait(s).unwrap_or_else(|e| e.into_inner());
-                s.idle -= 1;
-            }
-        };
-        match job {
-            Some(job) => job.run(),
-            None => return,
-        }
-    }
+    shared.queue.serve(|job| job.run());
 }
 
 impl fmt::Debug for ThreadPoolExecutor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = lock(&self.shared);
+        let queued = self.shared.queue.lock();
         f.debug_struct("ThreadPoolExecutor")
             .field("max_workers", &self.shared.max_workers)
-            .field("workers", &s.workers)
-            .field("queued", &s.queue.len())
-            .field("shut_down", &s.shut_down)
+            .field("workers", &queued.pool.count)
+            .field("queued", &queued.len())
+            .field("shut_down", &queued.is_shut_down())
             .finish()
     }
 }

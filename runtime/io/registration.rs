@@ -94,6 +94,38 @@ impl<E: Source> PollEvented<E> {
         self.poll_io_until_drained(cx, direction, wait, op, |_| false)
     }
 
+    /// Runs `op` until it does not return `WouldBlock`, as a future with a
+    /// wait of its own ([`WaitAs::Own`]): the one way an `async fn` of any
+    /// socket type (`UdpSocket::send_to`, `UnixDatagram::recv`,
+    /// `TcpListener::accept`, …) waits for its operation.
+    ///
+    /// It guarantees:
+    /// * every task waiting this way on one socket is woken by the next
+    ///   event in its direction (each has its own [`Waiter`], unlike the
+    ///   shared entry of the `poll_*` methods);
+    /// * `op` runs only when the socket was seen ready, and its first result
+    ///   other than `WouldBlock` is the output of the very poll that got it:
+    ///   dropping the future never loses a result `op` produced, so the
+    ///   future is cancel-safe when one call of `op` is all or nothing (a
+    ///   datagram sent or received, a connection accepted);
+    /// * dropping the future takes its waker out of the socket at once;
+    /// * each ready operation spends the task's IO budget, as every
+    ///   [`poll_io`](Self::poll_io) does.
+    ///
+    /// # Errors
+    ///
+    /// `op`'s error; an `Other` error when polled on a thread whose running
+    /// loop is not the socket's.
+    pub(crate) async fn wait_for<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&E) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let mut waiter = Waiter::default();
+        std::future::poll_fn(|cx| self.poll_io(cx, direction, WaitAs::Own(&mut waiter), &mut op))
+            .await
+    }
+
     /// [`poll_io`](Self::poll_io), where `drained(&result)` can tell from a
     /// successful result that the socket has nothing more right now — a
     /// stream read that returned fewer bytes than asked emptied the receive

@@ -30,13 +30,39 @@ pub use tcp::{Incoming, TcpListener, TcpStream};
 pub use udp::UdpSocket;
 pub use unix::{UnixDatagram, UnixIncoming, UnixListener, UnixStream};
 
-/// `futures_io::AsyncRead` / `AsyncWrite` for a stream type and for a shared
-/// reference to it, through its [`SplitStream`] plumbing. These calls have no
-/// future to own a wait, so they wait in the stream's shared entry per
-/// direction (`WaitAs::Shared`): if several tasks poll one direction of one
-/// stream this way at once, only the latest is woken.
-macro_rules! async_io_impls {
+/// The plumbing of a stream type that is a facade over a `core:
+/// StreamCore<_>` field (`TcpStream`, `UnixStream`): its [`SplitStream`]
+/// methods are its core's, and `futures_io::AsyncRead` / `AsyncWrite` for
+/// the type and for a shared reference to it go through them. These calls
+/// have no future to own a wait, so they wait in the stream's shared entry
+/// per direction (`WaitAs::Shared`): if several tasks poll one direction of
+/// one stream this way at once, only the latest is woken.
+macro_rules! stream_impls {
     ($ty:ty) => {
+        impl $crate::net::SplitStream for $ty {
+            fn core_poll_read(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                wait: $crate::io::registration::WaitAs<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.core.poll_read(cx, wait, buf)
+            }
+
+            fn core_poll_write(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                wait: $crate::io::registration::WaitAs<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.core.poll_write(cx, wait, buf)
+            }
+
+            fn core_shutdown(&self, how: std::net::Shutdown) -> std::io::Result<()> {
+                self.core.shutdown(how)
+            }
+        }
+
         impl futures_io::AsyncRead for $ty {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
@@ -133,4 +159,4 @@ macro_rules! async_io_impls {
     };
 }
 
-pub(crate) use async_io_impls;
+pub(crate) use stream_impls;

@@ -101,19 +101,12 @@ where
         &self,
         take_error: impl Fn(&E) -> io::Result<Option<io::Error>>,
     ) -> io::Result<()> {
-        let mut waiter = Waiter::default();
-        poll_fn(|cx| {
-            self.io.poll_io(
-                cx,
-                Direction::Write,
-                WaitAs::Own(&mut waiter),
-                |s| match take_error(s)? {
-                    Some(e) => Err(e),
-                    None => Ok(()),
-                },
-            )
-        })
-        .await
+        self.io
+            .wait_for(Direction::Write, |s| match take_error(s)? {
+                Some(e) => Err(e),
+                None => Ok(()),
+            })
+            .await
     }
 
     pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {

@@ -1,7 +1,6 @@
 //! TCP: `TcpListener` and `TcpStream` on the loop's reactor.
 
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 use std::pin::Pin;
@@ -9,7 +8,7 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
-use super::split::{self, OwnedReadHalf, OwnedWriteHalf, ReadHalf, SplitStream, WriteHalf};
+use super::split::{self, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use super::stream_core::StreamCore;
 use crate::io::registration::{PollEvented, WaitAs};
 use crate::io::scheduled_io::Direction;
@@ -70,8 +69,8 @@ impl TcpListener {
     /// });
     /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let mut waiter = Waiter::default();
-        poll_fn(|cx| self.poll_accept_as(cx, WaitAs::Own(&mut waiter))).await
+        let (stream, peer) = self.io.wait_for(Direction::Read, |l| l.accept()).await?;
+        Ok((TcpStream::from_mio(stream)?, peer))
     }
 
     /// Polls for a connection (for hand-written futures). It has no future
@@ -520,30 +519,6 @@ impl TcpStream {
     }
 }
 
-impl SplitStream for TcpStream {
-    fn core_poll_read(
-        &self,
-        cx: &mut Context<'_>,
-        wait: WaitAs<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.core.poll_read(cx, wait, buf)
-    }
-
-    fn core_poll_write(
-        &self,
-        cx: &mut Context<'_>,
-        wait: WaitAs<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.core.poll_write(cx, wait, buf)
-    }
-
-    fn core_shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.core.shutdown(how)
-    }
-}
-
 impl fmt::Debug for TcpStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TcpStream")
@@ -553,7 +528,7 @@ impl fmt::Debug for TcpStream {
     }
 }
 
-super::async_io_impls!(TcpStream);
+super::stream_impls!(TcpStream);
 
 /// Tries `f` on each address `addr` resolves to; returns the first success
 /// or the last error.

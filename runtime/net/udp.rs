@@ -1,7 +1,6 @@
 //! UDP: `UdpSocket` on the loop's reactor.
 
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::task::{Context, Poll};
@@ -9,7 +8,6 @@ use std::task::{Context, Poll};
 use super::tcp::each_addr;
 use crate::io::registration::{PollEvented, WaitAs};
 use crate::io::scheduled_io::Direction;
-use crate::io::waiter::Waiter;
 
 /// A UDP socket: asyncio's datagram endpoint.
 ///
@@ -79,7 +77,8 @@ impl UdpSocket {
     /// });
     /// ```
     pub async fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        self.wait_for(Direction::Write, |s| s.send_to(buf, target))
+        self.io
+            .wait_for(Direction::Write, |s| s.send_to(buf, target))
             .await
     }
 
@@ -121,7 +120,9 @@ impl UdpSocket {
     /// });
     /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.wait_for(Direction::Read, |s| s.recv_from(buf)).await
+        self.io
+            .wait_for(Direction::Read, |s| s.recv_from(buf))
+            .await
     }
 
     /// Polls to receive one datagram and its sender (one shared wait per
@@ -157,7 +158,7 @@ impl UdpSocket {
     /// });
     /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.wait_for(Direction::Write, |s| s.send(buf)).await
+        self.io.wait_for(Direction::Write, |s| s.send(buf)).await
     }
 
     /// Receives one datagram from the connected peer.
@@ -176,22 +177,7 @@ impl UdpSocket {
     /// });
     /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.wait_for(Direction::Read, |s| s.recv(buf)).await
-    }
-
-    /// Runs `op` until it does not return `WouldBlock`, waiting through a
-    /// `Waiter` of its own (withdrawn if the future is dropped).
-    async fn wait_for<R>(
-        &self,
-        direction: Direction,
-        mut op: impl FnMut(&mio::net::UdpSocket) -> io::Result<R>,
-    ) -> io::Result<R> {
-        let mut waiter = Waiter::default();
-        poll_fn(|cx| {
-            self.io
-                .poll_io(cx, direction, WaitAs::Own(&mut waiter), &mut op)
-        })
-        .await
+        self.io.wait_for(Direction::Read, |s| s.recv(buf)).await
     }
 
     /// The local address.

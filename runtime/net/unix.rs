@@ -1,7 +1,6 @@
 //! Unix-domain sockets: `UnixListener`, `UnixStream`, `UnixDatagram`.
 
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::net::Shutdown;
 use std::os::unix::net::SocketAddr;
@@ -12,7 +11,7 @@ use std::time::Duration;
 
 use futures_core::Stream;
 
-use super::split::{self, OwnedReadHalf, OwnedWriteHalf, ReadHalf, SplitStream, WriteHalf};
+use super::split::{self, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use super::stream_core::StreamCore;
 use crate::io::registration::{require_running_loop, PollEvented, WaitAs};
 use crate::io::scheduled_io::Direction;
@@ -74,8 +73,8 @@ impl UnixListener {
     /// });
     /// ```
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        let mut waiter = Waiter::default();
-        poll_fn(|cx| self.poll_accept_as(cx, WaitAs::Own(&mut waiter))).await
+        let (stream, addr) = self.io.wait_for(Direction::Read, |l| l.accept()).await?;
+        Ok((UnixStream::from_mio(stream)?, addr))
     }
 
     /// Polls for a connection.
@@ -459,30 +458,6 @@ async fn connect_when_room(path: &Path) -> io::Result<mio::net::UnixStream> {
     }
 }
 
-impl SplitStream for UnixStream {
-    fn core_poll_read(
-        &self,
-        cx: &mut Context<'_>,
-        wait: WaitAs<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.core.poll_read(cx, wait, buf)
-    }
-
-    fn core_poll_write(
-        &self,
-        cx: &mut Context<'_>,
-        wait: WaitAs<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.core.poll_write(cx, wait, buf)
-    }
-
-    fn core_shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.core.shutdown(how)
-    }
-}
-
 impl fmt::Debug for UnixStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UnixStream")
@@ -492,7 +467,7 @@ impl fmt::Debug for UnixStream {
     }
 }
 
-super::async_io_impls!(UnixStream);
+super::stream_impls!(UnixStream);
 
 /// A Unix-domain datagram socket.
 ///
@@ -578,7 +553,8 @@ impl UnixDatagram {
     /// ```
     pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
         let path = path.as_ref();
-        self.wait_for(Direction::Write, |s| s.send_to(buf, path))
+        self.io
+            .wait_for(Direction::Write, |s| s.send_to(buf, path))
             .await
     }
 
@@ -593,7 +569,9 @@ impl UnixDatagram {
     /// });
     /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.wait_for(Direction::Read, |s| s.recv_from(buf)).await
+        self.io
+            .wait_for(Direction::Read, |s| s.recv_from(buf))
+            .await
     }
 
     /// Sends one datagram to the connected peer.
@@ -605,7 +583,7 @@ impl UnixDatagram {
     /// });
     /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.wait_for(Direction::Write, |s| s.send(buf)).await
+        self.io.wait_for(Direction::Write, |s| s.send(buf)).await
     }
 
     /// Receives one datagram from the connected peer.
@@ -619,22 +597,7 @@ impl UnixDatagram {
     /// });
     /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.wait_for(Direction::Read, |s| s.recv(buf)).await
-    }
-
-    /// Runs `op` until it does not return `WouldBlock`, waiting through a
-    /// `Waiter` of its own (withdrawn if the future is dropped).
-    async fn wait_for<R>(
-        &self,
-        direction: Direction,
-        mut op: impl FnMut(&mio::net::UnixDatagram) -> io::Result<R>,
-    ) -> io::Result<R> {
-        let mut waiter = Waiter::default();
-        poll_fn(|cx| {
-            self.io
-                .poll_io(cx, direction, WaitAs::Own(&mut waiter), &mut op)
-        })
-        .await
+        self.io.wait_for(Direction::Read, |s| s.recv(buf)).await
     }
 
     /// The local address.

@@ -33,7 +33,7 @@ macro_rules! signal_numbers {
 
 signal_numbers! {
     SIGHUP: "Hang-up: the terminal went away. Daemons take it as \"reload your configuration\".",
-    SIGINT: "Interrupt: Ctrl-C at the terminal. See [`ctrl_c`](crate::signal::ctrl_c).",
+    SIGINT: "Interrupt: Ctrl-C at the terminal, the signal `ctrl_c()` waits for.",
     SIGQUIT: "Quit: Ctrl-\\ at the terminal; by default the process dies with a core dump.",
     SIGILL: "Illegal instruction. A fault signal: corio refuses to listen to it.",
     SIGTRAP: "Trace or breakpoint trap.",

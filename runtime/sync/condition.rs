@@ -3,11 +3,10 @@
 use std::fmt;
 use std::future::poll_fn;
 use std::rc::Rc;
-use std::task::Poll;
 
 use super::error::SyncError;
 use super::lock::{Acquire, Lock, LockGuard};
-use super::wait_queue::{WaitNode, WaitQueue};
+use super::wait_queue::{HandOff, HandedOver, WaitQueue};
 
 /// An asyncio `Condition`: `wait` releases the lock, waits for a `notify`,
 /// and re-acquires the lock; `notify(n)` wakes the first `n` waiters, FIFO.
@@ -111,27 +110,14 @@ impl Condition {
             std::ptr::eq(guard.lock(), &*self.lock),
             "Condition::wait was given the guard of a different lock"
         );
-        let mut waiting = Waiting {
-            cond: self,
-            node: None,
-        };
+        let mut notification = HandOff::new(self);
         let mut guard = Some(guard);
-        poll_fn(|cx| match &waiting.node {
-            None => {
-                // Queue first, then release: a notify right after the release
-                // reaches us.
-                waiting.node = Some(self.waiters.push(cx.waker()));
-                drop(guard.take());
-                Poll::Pending
-            }
-            Some(node) if node.is_notified() => {
-                waiting.node = None;
-                Poll::Ready(())
-            }
-            Some(node) => {
-                node.register(cx.waker());
-                Poll::Pending
-            }
+        poll_fn(|cx| {
+            let notified = notification.poll_acquire(cx);
+            // Queue first (the first poll always queues), then release: a
+            // notify right after the release reaches us.
+            drop(guard.take());
+            notified
         })
         .await;
         self.lock.lock().await
@@ -208,22 +194,20 @@ impl Default for Condition {
     }
 }
 
-/// A queued `wait`; on cancellation it leaves the queue, or passes on a
-/// notification it received but will not use.
-struct Waiting<'a> {
-    cond: &'a Condition,
-    node: Option<Rc<WaitNode>>,
-}
+/// What a `wait` is handed is a notification: never free (a `wait` always
+/// queues), and passed on to the next waiter when a notified `wait` is
+/// cancelled before it used it.
+impl HandedOver for Condition {
+    fn waiters(&self) -> &WaitQueue {
+        &self.waiters
+    }
 
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        if let Some(node) = self.node.take() {
-            if node.is_notified() {
-                self.cond.waiters.notify_one();
-            } else {
-                self.cond.waiters.remove(&node);
-            }
-        }
+    fn take_free(&self) -> bool {
+        false
+    }
+
+    fn pass_on(&self) {
+        self.waiters.notify_one();
     }
 }
 

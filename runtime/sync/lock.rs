@@ -1,14 +1,13 @@
 //! `Lock`: asyncio's mutex — strictly FIFO, no barging, cancellation-safe.
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::error::SyncError;
-use super::wait_queue::{WaitNode, WaitQueue};
-use std::cell::Cell;
+use super::wait_queue::{HandOff, HandedOver, WaitQueue};
 
 /// An asyncio `Lock` for the tasks of one loop.
 ///
@@ -79,8 +78,7 @@ impl Lock {
     /// ```
     pub fn lock(&self) -> Acquire<'_> {
         Acquire {
-            lock: self,
-            node: None,
+            hand_off: HandOff::new(self),
         }
     }
 
@@ -120,6 +118,22 @@ impl Lock {
     }
 }
 
+impl HandedOver for Lock {
+    fn waiters(&self) -> &WaitQueue {
+        &self.waiters
+    }
+
+    fn take_free(&self) -> bool {
+        !self.locked.replace(true)
+    }
+
+    fn pass_on(&self) {
+        // Errors only if someone released a lock they did not hold, which
+        // leaves nothing to pass on.
+        let _ = self.release();
+    }
+}
+
 impl fmt::Debug for Lock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Lock")
@@ -129,57 +143,26 @@ impl fmt::Debug for Lock {
     }
 }
 
-/// The future of [`Lock::lock`].
+/// The future of [`Lock::lock`]: FIFO and cancel-safe, as
+/// `wait_queue::HandOff` guarantees.
 #[must_use = "futures do nothing unless awaited"]
 pub struct Acquire<'a> {
-    lock: &'a Lock,
-    node: Option<Rc<WaitNode>>,
+    hand_off: HandOff<'a, Lock>,
 }
 
 impl<'a> Future for Acquire<'a> {
     type Output = LockGuard<'a>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<LockGuard<'a>> {
-        let lock = self.lock;
-        match &self.node {
-            None if !lock.locked.get() && lock.waiters.is_empty() => {
-                lock.locked.set(true);
-                Poll::Ready(LockGuard { lock })
-            }
-            None => {
-                self.node = Some(lock.waiters.push(cx.waker()));
-                Poll::Pending
-            }
-            // Handed over by `release`: the lock is ours (it stayed locked).
-            Some(node) if node.is_notified() => {
-                self.node = None;
-                Poll::Ready(LockGuard { lock })
-            }
-            Some(node) => {
-                node.register(cx.waker());
-                Poll::Pending
-            }
-        }
-    }
-}
-
-impl Drop for Acquire<'_> {
-    fn drop(&mut self) {
-        if let Some(node) = self.node.take() {
-            if node.is_notified() {
-                // Cancelled after the lock was handed to us: pass it on.
-                let _ = self.lock.release();
-            } else {
-                self.lock.waiters.remove(&node);
-            }
-        }
+        let lock = self.hand_off.resource();
+        self.hand_off.poll_acquire(cx).map(|()| LockGuard { lock })
     }
 }
 
 impl fmt::Debug for Acquire<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Acquire")
-            .field("queued", &self.node.is_some())
+            .field("queued", &self.hand_off.is_queued())
             .finish()
     }
 }

@@ -5,11 +5,10 @@ use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::error::SyncError;
-use super::wait_queue::{WaitNode, WaitQueue};
+use super::wait_queue::{HandOff, HandedOver, WaitQueue};
 
 /// An asyncio `Semaphore` for the tasks of one loop: at most `value` holders.
 ///
@@ -95,8 +94,7 @@ impl Semaphore {
     /// ```
     pub fn permit(&self) -> PermitFuture<'_> {
         PermitFuture {
-            sem: self,
-            node: None,
+            hand_off: HandOff::new(self),
         }
     }
 
@@ -139,6 +137,27 @@ impl Semaphore {
     }
 }
 
+impl HandedOver for Semaphore {
+    fn waiters(&self) -> &WaitQueue {
+        &self.waiters
+    }
+
+    fn take_free(&self) -> bool {
+        let value = self.value.get();
+        if value == 0 {
+            return false;
+        }
+        self.value.set(value - 1);
+        true
+    }
+
+    fn pass_on(&self) {
+        // Errors only for a bounded semaphore already back at its bound,
+        // which is owed no permit.
+        let _ = self.release();
+    }
+}
+
 impl fmt::Debug for Semaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Semaphore")
@@ -149,57 +168,28 @@ impl fmt::Debug for Semaphore {
     }
 }
 
-/// The future of [`Semaphore::permit`].
+/// The future of [`Semaphore::permit`]: FIFO and cancel-safe, as
+/// `wait_queue::HandOff` guarantees.
 #[must_use = "futures do nothing unless awaited"]
 pub struct PermitFuture<'a> {
-    sem: &'a Semaphore,
-    node: Option<Rc<WaitNode>>,
+    hand_off: HandOff<'a, Semaphore>,
 }
 
 impl<'a> Future for PermitFuture<'a> {
     type Output = SemaphorePermit<'a>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
-        let sem = self.sem;
-        match &self.node {
-            None if sem.value.get() > 0 && sem.waiters.is_empty() => {
-                sem.value.set(sem.value.get() - 1);
-                Poll::Ready(SemaphorePermit { sem })
-            }
-            None => {
-                self.node = Some(sem.waiters.push(cx.waker()));
-                Poll::Pending
-            }
-            // Handed a permit by `release`.
-            Some(node) if node.is_notified() => {
-                self.node = None;
-                Poll::Ready(SemaphorePermit { sem })
-            }
-            Some(node) => {
-                node.register(cx.waker());
-                Poll::Pending
-            }
-        }
-    }
-}
-
-impl Drop for PermitFuture<'_> {
-    fn drop(&mut self) {
-        if let Some(node) = self.node.take() {
-            if node.is_notified() {
-                // Cancelled after a permit was handed to us: give it back.
-                let _ = self.sem.release();
-            } else {
-                self.sem.waiters.remove(&node);
-            }
-        }
+        let sem = self.hand_off.resource();
+        self.hand_off
+            .poll_acquire(cx)
+            .map(|()| SemaphorePermit { sem })
     }
 }
 
 impl fmt::Debug for PermitFuture<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PermitFuture")
-            .field("queued", &self.node.is_some())
+            .field("queued", &self.hand_off.is_queued())
             .finish()
     }
 }

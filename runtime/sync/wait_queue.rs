@@ -11,12 +11,20 @@
 //! * still queued — it just leaves the queue: it took nothing;
 //! * already notified — it received something it will never use, so it must
 //!   pass it on (`Lock` releases to the next waiter, `Semaphore` returns the
-//!   permit). The primitives implement that in their futures' `Drop`.
+//!   permit).
+//!
+//! For what is handed over whole — a lock's ownership, a semaphore's permit,
+//! a condition's notification — the acquire is one state machine whatever
+//! the resource: [`HandOff`]. The resource says only how it is taken when
+//! free and how it is passed on ([`HandedOver`]); the queueing, the
+//! hand-over and the cancellation rule above are written here once. `Event`
+//! and `Barrier` wake their waiters without handing them anything, so they
+//! use the queue alone.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
-use std::task::Waker;
+use std::task::{Context, Poll, Waker};
 
 /// One waiting task.
 #[derive(Default)]
@@ -140,5 +148,93 @@ fn notify(node: &WaitNode) {
     node.notified.set(true);
     if let Some(waker) = node.waker.take() {
         waker.wake();
+    }
+}
+
+/// A resource a [`WaitQueue`] hands to its first waiter, whole: a lock's
+/// ownership, a semaphore's permit, a condition's notification. See the
+/// module docs.
+pub(crate) trait HandedOver {
+    /// The tasks waiting for it, first come first served.
+    fn waiters(&self) -> &WaitQueue;
+
+    /// Takes it if it is free, and says whether it did. Asked only while no
+    /// task is queued, so a newcomer never overtakes a waiter.
+    fn take_free(&self) -> bool;
+
+    /// Gives back what a waiter was handed but will never use: to the next
+    /// waiter if there is one, else back to the resource.
+    fn pass_on(&self);
+}
+
+/// One acquire of a [`HandedOver`] resource: the state behind `Lock::lock`,
+/// `Semaphore::permit` and the wait for a notification in `Condition::wait`.
+///
+/// It guarantees:
+/// * **FIFO, no barging.** It takes a free resource at once only when no
+///   task is queued; otherwise it queues behind the others, and what a
+///   release frees goes to the first in line.
+/// * **A cancelled waiter loses nothing and takes nothing.** Dropped while
+///   queued, it leaves the queue; dropped after it was handed the resource
+///   but before it took it, it passes the resource on.
+pub(crate) struct HandOff<'a, R: HandedOver> {
+    resource: &'a R,
+    node: Option<Rc<WaitNode>>,
+}
+
+impl<'a, R: HandedOver> HandOff<'a, R> {
+    /// An acquire of `resource` that has not asked for it yet.
+    pub(crate) fn new(resource: &'a R) -> HandOff<'a, R> {
+        HandOff {
+            resource,
+            node: None,
+        }
+    }
+
+    /// The resource it acquires.
+    pub(crate) fn resource(&self) -> &'a R {
+        self.resource
+    }
+
+    /// `true` while it waits in the queue (or was handed the resource and
+    /// has not been polled since).
+    pub(crate) fn is_queued(&self) -> bool {
+        self.node.is_some()
+    }
+
+    /// `Ready` once the resource is this acquire's; the caller then holds it
+    /// and must give it back itself.
+    #[inline]
+    pub(crate) fn poll_acquire(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let resource = self.resource;
+        match &self.node {
+            None if resource.waiters().is_empty() && resource.take_free() => Poll::Ready(()),
+            None => {
+                self.node = Some(resource.waiters().push(cx.waker()));
+                Poll::Pending
+            }
+            // Handed over by a release: the resource is ours.
+            Some(node) if node.is_notified() => {
+                self.node = None;
+                Poll::Ready(())
+            }
+            Some(node) => {
+                node.register(cx.waker());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<R: HandedOver> Drop for HandOff<'_, R> {
+    fn drop(&mut self) {
+        if let Some(node) = self.node.take() {
+            if node.is_notified() {
+                // Cancelled after the resource was handed to us: pass it on.
+                self.resource.pass_on();
+            } else {
+                self.resource.waiters().remove(&node);
+            }
+        }
     }
 }

@@ -12,9 +12,10 @@
 //! serves jobs and never returns.
 //!
 //! Each worker process has a manager thread in the pool's process that takes
-//! the next queued job, writes it to the worker's stdin, and reads the
-//! answer from its stdout (see `protocol.rs`). A worker that dies mid-job
-//! (a crash, `abort`, a signal) fails that job's future with
+//! the next queued job — from the same kind of [`JobQueue`] the thread
+//! pool's workers take theirs from — writes it to the worker's stdin, and
+//! reads the answer from its stdout (see `protocol.rs`). A worker that dies
+//! mid-job (a crash, `abort`, a signal) fails that job's future with
 //! [`WorkerError::BrokenPool`] and is replaced by a new process for the
 //! next job — where CPython marks the whole pool broken, corio keeps the
 //! other jobs going. The futures are the thread pool's [`PoolFuture`]s:
@@ -26,13 +27,13 @@ mod worker;
 
 pub use worker::{JobFn, Registry};
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::io::{BufReader, BufWriter};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use super::pool::job_queue::JobQueue;
 use super::{ExecutorError, PoolFuture};
 use worker::WORKER_ENV;
 
@@ -69,21 +70,10 @@ struct Job {
     future: PoolFuture<JobOutput>,
 }
 
-struct State {
-    queue: VecDeque<Job>,
-    shut_down: bool,
-    managers: Vec<JoinHandle<()>>,
-}
-
 struct Shared {
-    state: Mutex<State>,
-    work: Condvar,
+    /// The jobs, and the manager threads that no `shutdown(wait)` took yet.
+    queue: JobQueue<Job, Vec<JoinHandle<()>>>,
     worker_args: Vec<String>,
-}
-
-fn lock(shared: &Shared) -> MutexGuard<'_, State> {
-    // No user code runs under this lock.
-    shared.state.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A pool of worker processes running registered functions.
@@ -148,12 +138,7 @@ impl ProcessPoolExecutor {
         );
         let max_workers = max_workers.max(1);
         let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                queue: VecDeque::new(),
-                shut_down: false,
-                managers: Vec::new(),
-            }),
-            work: Condvar::new(),
+            queue: JobQueue::new(Vec::new()),
             worker_args,
         });
         let managers = (0..max_workers)
@@ -165,7 +150,7 @@ impl ProcessPoolExecutor {
                     .expect("corio: could not start a process pool thread")
             })
             .collect();
-        lock(&shared).managers = managers;
+        shared.queue.lock().pool = managers;
         ProcessPoolExecutor {
             shared,
             max_workers,
@@ -202,17 +187,12 @@ impl ProcessPoolExecutor {
         input: Vec<u8>,
     ) -> Result<PoolFuture<JobOutput>, ExecutorError> {
         let future = PoolFuture::new_pending();
-        let mut s = lock(&self.shared);
-        if s.shut_down {
-            return Err(ExecutorError::ShutDown);
-        }
-        s.queue.push_back(Job {
+        let job = Job {
             name: name.to_string(),
             input,
             future: future.clone(),
-        });
-        drop(s);
-        self.shared.work.notify_one();
+        };
+        self.shared.queue.submit(job, |_| {})?;
         Ok(future)
     }
 
@@ -258,22 +238,13 @@ impl ProcessPoolExecutor {
     /// assert!(pool.submit("any", Vec::new()).is_err());
     /// ```
     pub fn shutdown(&self, wait: bool, cancel_futures: bool) {
-        let (cancelled, managers) = {
-            let mut s = lock(&self.shared);
-            s.shut_down = true;
-            let cancelled: Vec<Job> = if cancel_futures {
-                s.queue.drain(..).collect()
+        let (cancelled, managers) = self.shared.queue.shut_down(cancel_futures, |managers| {
+            if wait {
+                std::mem::take(managers)
             } else {
                 Vec::new()
-            };
-            let managers = if wait {
-                std::mem::take(&mut s.managers)
-            } else {
-                Vec::new()
-            };
-            (cancelled, managers)
-        };
-        self.shared.work.notify_all();
+            }
+        });
         for job in cancelled {
             job.future.cancel();
         }
@@ -294,11 +265,11 @@ impl Drop for ProcessPoolExecutor {
 
 impl fmt::Debug for ProcessPoolExecutor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = lock(&self.shared);
+        let queued = self.shared.queue.lock();
         f.debug_struct("ProcessPoolExecutor")
             .field("max_workers", &self.max_workers)
-            .field("queued", &s.queue.len())
-            .field("shut_down", &s.shut_down)
+            .field("queued", &queued.len())
+            .field("shut_down", &queued.is_shut_down())
             .finish()
     }
 }
@@ -356,22 +327,9 @@ impl Worker {
 /// the queue is empty.
 fn manage(shared: &Shared) {
     let mut worker: Option<Worker> = None;
-    loop {
-        let job = {
-            let mut s = lock(shared);
-            loop {
-                if let Some(job) = s.queue.pop_front() {
-                    break Some(job);
-                }
-                if s.shut_down {
-                    break None;
-                }
-                s = shared.work.wait(s).unwrap_or_else(|e| e.into_inner());
-            }
-        };
-        let Some(job) = job else { break };
+    shared.queue.serve(|job| {
         if !job.future.start() {
-            continue; // cancelled while queued
+            return; // cancelled while queued
         }
         let running = match worker.take() {
             Some(w) => Ok(w),
@@ -395,7 +353,7 @@ fn manage(shared: &Shared) {
             },
         };
         job.future.finish(Ok(outcome));
-    }
+    });
     if let Some(w) = worker {
         w.finish();
     }
