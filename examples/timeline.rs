@@ -16,6 +16,10 @@
 //! fixed-width gap labelled with how long the loop slept — otherwise a 10 ms
 //! sleep would squeeze a run of 2 µs steps into nothing.
 //!
+//! With `--svg` it writes the drawing alone, with its legend inside, as one
+//! SVG document that scales to the width it is shown at: the form the guide
+//! inlines in its chapters (`scripts/timelines.sh` makes them all).
+//!
 //! Trace Event Format is read with `serde_json` (a dev-dependency).
 
 #[path = "help/mod.rs"]
@@ -27,8 +31,7 @@ use std::process::ExitCode;
 
 use serde_json::Value;
 
-const USAGE: &str =
-    "usage: cargo run --example timeline -- TRACE.json > timeline.html  (--help for more)";
+const USAGE: &str = "usage: cargo run --example timeline -- [--svg] TRACE.json > timeline.html  (--help for more)";
 
 /// The width the whole axis aims for: busy time is scaled to what the parks'
 /// gaps leave of it (but never below [`MIN_BUSY_PX`]).
@@ -51,13 +54,14 @@ const ARROWS: [(&str, &str); 3] = [
 fn main() -> ExitCode {
     if help::requested(
         include_str!("timeline.rs"),
-        "TRACE.json   the trace to draw (CORIO_TRACE=TRACE.json cargo run --example gather_wait)",
+        "TRACE.json   the trace to draw (CORIO_TRACE=TRACE.json cargo run --example gather_wait)\n--svg        write one SVG document (legend included) instead of an HTML page",
     ) {
         return ExitCode::SUCCESS;
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let path = match args.as_slice() {
-        [path] => path,
+    let (path, svg_only) = match args.as_slice() {
+        [path] if path != "--svg" => (path, false),
+        [flag, path] if flag == "--svg" => (path, true),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::FAILURE;
@@ -85,7 +89,11 @@ fn main() -> ExitCode {
     let title = std::path::Path::new(path)
         .file_name()
         .map_or(path.clone(), |f| f.to_string_lossy().into_owned());
-    println!("{}", trace.render(&title));
+    if svg_only {
+        print!("{}", trace.svg(true));
+    } else {
+        println!("{}", trace.page(&title));
+    }
     ExitCode::SUCCESS
 }
 
@@ -231,7 +239,20 @@ impl Trace {
             .unwrap_or_else(|| self.lane_of_track(track))
     }
 
-    fn render(&self, source: &str) -> String {
+    /// The HTML page: a heading, the legend, the drawing.
+    fn page(&self, source: &str) -> String {
+        page(
+            source,
+            self.steps.len(),
+            self.flows.len(),
+            self.axis.px_per_us,
+            &self.svg(false),
+        )
+    }
+
+    /// The drawing. `standalone`: a document of its own that scales down to
+    /// its container and carries its legend (the HTML page has its own).
+    fn svg(&self, standalone: bool) -> String {
         let lanes = self.tracks.len() + self.lanes.len();
         let end = self
             .steps
@@ -241,11 +262,17 @@ impl Trace {
             .max()
             .unwrap_or(0);
         let width = LABEL_PX + self.axis.x(end) + 40.0;
-        let height = TOP_PX + lanes as f64 * LANE_PX + 40.0;
+        let legend_y = TOP_PX + lanes as f64 * LANE_PX + 24.0;
+        let height = legend_y + if standalone { 40.0 } else { 16.0 };
         let mut svg = String::new();
+        let scale = if standalone {
+            format!(r#" viewBox="0 0 {width:.0} {height:.0}" style="max-width:100%;height:auto""#)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             svg,
-            r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}" font-family="sans-serif" font-size="12">"##
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}"{scale} font-family="sans-serif" font-size="12">"##
         );
         svg.push_str("<defs>");
         for (kind, colour) in ARROWS {
@@ -340,14 +367,11 @@ impl Trace {
                 )),
             );
         }
+        if standalone {
+            legend(&mut svg, legend_y);
+        }
         svg.push_str("</svg>\n");
-        page(
-            source,
-            self.steps.len(),
-            self.flows.len(),
-            self.axis.px_per_us,
-            &svg,
-        )
+        svg
     }
 
     fn bar(&self, svg: &mut String, lane: usize, bar: &Bar, colour: &str, class: &str) {
@@ -364,6 +388,34 @@ impl Trace {
                 describe(bar),
                 micros(bar.start.saturating_sub(self.axis.first))
             )),
+        );
+    }
+}
+
+/// The colours' meanings, in two rows under the lanes (standalone SVG).
+fn legend(svg: &mut String, y: f64) {
+    const KEYS: [(&str, &str); 11] = [
+        ("#3a6fd8", "step → pending"),
+        ("#2e9e44", "step → ready"),
+        ("#888888", "cancelled"),
+        ("#d62828", "panicked"),
+        ("#e8eef8", "park"),
+        ("#c98a1a", "timers fired"),
+        ("#2a9d8f", "IO poll"),
+        ("#7a5cc2", "callback"),
+        ("#1d4ed8", "spawn arrow"),
+        ("#6b7280", "wake arrow"),
+        ("#ea580c", "wake from another thread"),
+    ];
+    for (i, (colour, text)) in KEYS.iter().enumerate() {
+        let x = 6.0 + (i % 6) as f64 * 190.0;
+        let row_y = y + (i / 6) as f64 * 18.0;
+        let _ = writeln!(
+            svg,
+            r##"<rect x="{x:.0}" y="{:.0}" width="12" height="12" fill="{colour}" stroke="#999" stroke-width="0.5"/><text x="{:.0}" y="{row_y:.0}">{}</text>"##,
+            row_y - 10.0,
+            x + 17.0,
+            escape(text)
         );
     }
 }
