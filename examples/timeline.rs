@@ -31,7 +31,8 @@ use std::process::ExitCode;
 
 use serde_json::Value;
 
-const USAGE: &str = "usage: cargo run --example timeline -- [--svg] TRACE.json > timeline.html  (--help for more)";
+const USAGE: &str =
+    "usage: cargo run --example timeline -- [--svg] TRACE.json > timeline.html  (--help for more)";
 
 /// The width the whole axis aims for: busy time is scaled to what the parks'
 /// gaps leave of it (but never below [`MIN_BUSY_PX`]).

@@ -58,10 +58,17 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("corio-publish-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("x.md");
-        std::fs::write(&file, "intro\n<!-- a:start -->\nold\n<!-- a:end -->\noutro\n").unwrap();
+        std::fs::write(
+            &file,
+            "intro\n<!-- a:start -->\nold\n<!-- a:end -->\noutro\n",
+        )
+        .unwrap();
         replace_block(&file, "a", "new\n").unwrap();
         let text = std::fs::read_to_string(&file).unwrap();
-        assert_eq!(text, "intro\n<!-- a:start -->\nnew\n<!-- a:end -->\noutro\n");
+        assert_eq!(
+            text,
+            "intro\n<!-- a:start -->\nnew\n<!-- a:end -->\noutro\n"
+        );
         assert!(replace_block(&file, "b", "x").is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
