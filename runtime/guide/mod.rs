@@ -7,7 +7,11 @@
 //! timeline of one example program: what the loop did, turn by turn, drawn
 //! from a trace of a real run.
 //!
-//! Read them in order; each one leans on the chapters before it.
+//! Read them in order; each one leans on the chapters before it. Where
+//! corio differs from asyncio — a panic or an `Err` for an exception,
+//! dropping for cancelling, one owner for a handle — is one table, with the
+//! reason and the test that pins each row: `ARCHITECTURE.md` in the
+//! repository, "Deviations from asyncio and DESIGN.md".
 //!
 //! 1. [The life of a task](a_task) — `tasks.py: Task.__step`,
 //!    `base_events.py: BaseEventLoop._run_once`
