@@ -7,9 +7,10 @@
 //! * one lane per task, in the order tasks first ran; each step is a bar,
 //!   coloured by how it ended (pending, ready, cancelled, panicked);
 //! * a lane for the loop on top: parks, timer rounds, IO polls, callbacks;
+//!   a lane under it for each pool worker that ran a job from this loop;
 //! * arrows: blue from a parent's step to its child's first step (spawn),
 //!   grey from the step or park that woke a task to its next step (wake),
-//!   orange for a wake another thread sent;
+//!   orange for a wake another thread sent and for a pool job's hand-off;
 //! * hovering a bar or an arrow shows the event (an SVG `<title>`).
 //!
 //! Time is drawn on a broken axis: busy time is to scale, and each park is a
@@ -43,7 +44,7 @@ const PARK_PX: f64 = 36.0;
 /// The narrowest bar drawn, so that a 100 ns step is still visible.
 const MIN_BAR_PX: f64 = 2.0;
 const LANE_PX: f64 = 26.0;
-const LABEL_PX: f64 = 150.0;
+const LABEL_PX: f64 = 220.0;
 const TOP_PX: f64 = 40.0;
 /// Arrow kinds and their colours: spawn, wake, wake from another thread.
 const ARROWS: [(&str, &str); 3] = [
@@ -126,6 +127,9 @@ struct Trace {
     /// Everything else on a loop's own lane (parks, timers, IO, callbacks).
     loop_bars: Vec<Bar>,
     tracks: Vec<u64>,
+    /// Each track's thread name from the trace's metadata (`corio loop 1
+    /// (main)`, `corio pool worker 2 (corio-pool-1)`).
+    track_names: HashMap<u64, String>,
     flows: Vec<Flow>,
     axis: Axis,
 }
@@ -140,9 +144,15 @@ impl Trace {
         let mut loop_bars = Vec::new();
         let mut starts: HashMap<u64, (u64, String)> = HashMap::new();
         let mut flows = Vec::new();
+        let mut track_names = HashMap::new();
         for e in events {
             let track = e["tid"].as_u64().unwrap_or(0);
             match e["ph"].as_str() {
+                Some("M") if e["name"] == "thread_name" => {
+                    if let Some(name) = e["args"]["name"].as_str() {
+                        track_names.insert(track, name.to_string());
+                    }
+                }
                 Some("X") => {
                     let start = ns(&e["ts"]);
                     let bar = Bar {
@@ -212,6 +222,7 @@ impl Trace {
             steps,
             loop_bars,
             tracks,
+            track_names,
             flows,
             axis: Axis::new(first, last, parks),
         }
@@ -287,7 +298,11 @@ impl Trace {
         for lane in 0..lanes {
             let y = TOP_PX + lane as f64 * LANE_PX;
             let label = if lane < self.tracks.len() {
-                format!("loop (track {})", self.tracks[lane])
+                let track = self.tracks[lane];
+                self.track_names
+                    .get(&track)
+                    .cloned()
+                    .unwrap_or_else(|| format!("loop (track {track})"))
             } else {
                 let ((_, id), name) = &self.lanes[lane - self.tracks.len()];
                 if name == &format!("Task-{id}") {
@@ -325,6 +340,7 @@ impl Trace {
             let colour = match bar.cat.as_str() {
                 "timer" => "#c98a1a",
                 "io" => "#2a9d8f",
+                "pool" => "#b5651d",
                 _ => "#7a5cc2",
             };
             self.bar(&mut svg, lane, bar, colour, "");
@@ -395,7 +411,7 @@ impl Trace {
 
 /// The colours' meanings, in two rows under the lanes (standalone SVG).
 fn legend(svg: &mut String, y: f64) {
-    const KEYS: [(&str, &str); 11] = [
+    const KEYS: [(&str, &str); 12] = [
         ("#3a6fd8", "step → pending"),
         ("#2e9e44", "step → ready"),
         ("#888888", "cancelled"),
@@ -404,6 +420,7 @@ fn legend(svg: &mut String, y: f64) {
         ("#c98a1a", "timers fired"),
         ("#2a9d8f", "IO poll"),
         ("#7a5cc2", "callback"),
+        ("#b5651d", "pool job"),
         ("#1d4ed8", "spawn arrow"),
         ("#6b7280", "wake arrow"),
         ("#ea580c", "wake from another thread"),
@@ -543,6 +560,7 @@ each shaded gap is one park, labelled with how long the loop slept. Hover anythi
 <span><i style="background:#c98a1a"></i>timers fired</span>
 <span><i style="background:#2a9d8f"></i>IO poll</span>
 <span><i style="background:#7a5cc2"></i>callback</span>
+<span><i style="background:#b5651d"></i>pool job</span>
 <span><i style="background:#1d4ed8"></i>spawn arrow</span>
 <span><i style="background:#6b7280"></i>wake arrow</span>
 <span><i style="background:#ea580c"></i>wake from another thread</span>
