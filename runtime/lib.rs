@@ -1,36 +1,48 @@
 //! corio: a coroutine runtime you can read, modelled on Python's asyncio.
 //!
-//! One event loop per thread runs tasks (futures it owns), callbacks, timers
-//! ([`time`]) and socket readiness ([`net`], over one `mio::Poll`), in the
-//! run-once cycle of asyncio — drawn, step by step, on the [`event_loop`]
-//! page. Around the loop: asyncio's combinators ([`gather`], [`wait`],
-//! [`task_group`]), locks and queues ([`sync`], [`queue`]), and a thread pool
-//! for blocking work ([`executor`], [`to_thread`]). The source is meant to be
-//! studied: start at `event_loop/core.rs` (the cycle) and `task/mod.rs` (the
-//! life of a task), and read `ARCHITECTURE.md` for the map.
-//!
 //! ```
 //! use std::time::Duration;
 //!
-//! async fn fetch(i: u32) -> u32 {
-//!     corio::yield_now().await; // let the others run, as asyncio.sleep(0)
+//! async fn fetch(i: u64) -> u64 {
+//!     corio::time::sleep(Duration::from_millis(i)).await; // asyncio.sleep
 //!     i * 10
 //! }
 //!
-//! let total = corio::run(async {
-//!     let tasks: Vec<_> = (1..=3)
-//!         .map(|i| corio::task::Builder::new().name(format!("fetch-{i}")).spawn(fetch(i)))
-//!         .collect();
-//!     assert_eq!(corio::all_tasks().len(), 4); // main + three
-//!     let mut total = 0;
-//!     for task in tasks {
-//!         total += task.await.expect("not cancelled, did not panic");
-//!     }
-//!     total
+//! // asyncio.run(main()), where main gathers three tasks
+//! let results = corio::run(async {
+//!     let tasks = (1..=3).map(|i| corio::spawn(fetch(i))).collect::<Vec<_>>();
+//!     corio::gather(tasks).await.unwrap()
 //! });
-//! assert_eq!(total, 60);
-//! # let _ = Duration::ZERO;
+//! assert_eq!(results, [10, 20, 30]);
 //! ```
+//!
+//! One event loop per thread runs tasks (futures it owns), callbacks, timers
+//! ([`time`]) and socket readiness ([`net`]) in asyncio's run-once cycle.
+//! Around the loop: asyncio's combinators ([`gather`], [`wait`],
+//! [`task_group`]), streams ([`streams`]), subprocesses ([`process`]),
+//! signals (`signal`, on Unix), locks and queues ([`sync`], [`queue`]), a
+//! thread pool for blocking work ([`executor`], [`to_thread`]) and one loop
+//! per core ([`multi_loop`]).
+//!
+//! # The way through
+//!
+//! The source is meant to be studied, and [the guide](guide) is the walk
+//! through it: each chapter follows one thing through named functions and
+//! files, beside the asyncio source it mirrors, and ends with the timeline
+//! of an example's run.
+//!
+//! 1. [The life of a task](guide::a_task) — spawn, a step, a wake, completion
+//! 2. [The life of a timer](guide::b_timer) — the wheel, the park, the fire
+//! 3. [The life of a socket event](guide::c_socket_event) — the reactor
+//! 4. [A wake from another thread](guide::d_remote_wake) — the injection queue and the park handshake
+//! 5. [The life of a signal](guide::e_signal) — a byte on a socket pair
+//! 6. [The life of a child process](guide::f_child_process) — pipes and a pidfd
+//! 7. [A line through the streams](guide::g_streams) — `StreamReader`, `StreamWriter`
+//! 8. [A request through the servers](guide::h_servers) — Redis and HTTP on corio
+//! 9. [The life of a panic](guide::i_panic) — containment
+//!
+//! `ARCHITECTURE.md` in the repository is the map: the invariants and the
+//! file that keeps each.
 //!
 //! | asyncio                          | corio                                  |
 //! |----------------------------------|----------------------------------------|
@@ -55,6 +67,7 @@ mod containment;
 mod debug;
 pub mod event_loop;
 pub mod executor;
+pub mod guide;
 mod io;
 pub mod multi_loop;
 pub mod net;

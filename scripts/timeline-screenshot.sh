@@ -1,15 +1,15 @@
 #!/bin/sh
 # Draws the timeline of one run of the gather_wait example and photographs it
 # in headless Chromium: the check that the page renders in a real browser, and
-# how docs/timeline.png (shown in the README) was made.
+# where to look at the result (default: target/timeline.png).
 #
-#   scripts/timeline-screenshot.sh [OUT.png]      (default: docs/timeline.png)
+#   scripts/timeline-screenshot.sh [OUT.png]      (default: target/timeline.png)
 #
 # Needs Debian's `chromium` (apt-get install chromium). Run from the repository root.
 # It also checks that the page draws one bar per task step of the trace.
 set -eu
 
-out=${1:-docs/timeline.png}
+out=${1:-target/timeline.png}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

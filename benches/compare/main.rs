@@ -7,6 +7,7 @@
 //! cargo run --release -p corio-benches --bin compare              # 5 repetitions
 //! cargo run --release -p corio-benches --bin compare -- --quick   # 1 repetition (CI)
 //! cargo run --release -p corio-benches --bin compare -- --reps 9 --only spawn_many,tcp_echo
+//! cargo run --release -p corio-benches --bin compare -- --reps 3 --publish  # docs/benchmarks.md
 //! ```
 //!
 //! The workloads are the ones the criterion benches run: this binary
@@ -27,12 +28,16 @@
 //!
 //! Output: progress lines, then the table on stdout; the table and the
 //! details (every member, min–max) in `target/compare/results.md`; the chart
-//! in `target/compare/results.svg`.
+//! in `target/compare/results.svg`. With `--publish` it also writes the
+//! table, its command and its machine into `docs/benchmarks.md`, and a
+//! summary into README.md (`publish.rs`): the committed numbers are always
+//! a run's own output.
 
 #[path = "../workloads/mod.rs"]
 mod workloads;
 
 mod chart;
+mod publish;
 mod report;
 
 use std::io::{BufRead, BufReader, Write};
@@ -45,16 +50,19 @@ use workloads::{idle_memory, runtimes, Rt};
 
 const CHILD_FLAG: &str = "--idle-memory-child";
 const USAGE: &str = "\
-usage: compare [--reps N | --quick] [--only NAME,NAME...] [--no-python]
+usage: compare [--reps N | --quick] [--only NAME,NAME...] [--no-python] [--publish]
   --reps N      timed repetitions per workload and runtime (default 5)
   --quick       one repetition (for CI); the sizes stay the same
   --only LIST   run only these workloads (comma-separated names)
-  --no-python   skip the asyncio reference even if python3 is present";
+  --no-python   skip the asyncio reference even if python3 is present
+  --publish     also write the table into docs/benchmarks.md and the summary
+                into README.md (their `compare` and `results` blocks)";
 
 struct Options {
     reps: usize,
     only: Option<Vec<String>>,
     python: bool,
+    publish: bool,
 }
 
 fn parse_args(args: &[String]) -> Result<Options, String> {
@@ -62,6 +70,7 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
         reps: 5,
         only: None,
         python: true,
+        publish: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -80,6 +89,7 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
                 o.only = Some(list.split(',').map(str::to_owned).collect());
             }
             "--no-python" => o.python = false,
+            "--publish" => o.publish = true,
             // `cargo bench` passes this to every bench-like target; harmless.
             "--bench" => {}
             "-h" | "--help" => return Err(String::new()),
@@ -224,6 +234,22 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("compare: cannot write to {}: {e}", dir.display());
             return ExitCode::FAILURE;
+        }
+    }
+    if opts.publish {
+        let root = publish::workspace_root();
+        let docs = root.join("docs/benchmarks.md");
+        let readme = root.join("README.md");
+        let published = publish::replace_block(&docs, "compare", &report::published(&rows, &run))
+            .and_then(|()| {
+                publish::replace_block(&readme, "results", &report::summary(&rows, &run))
+            });
+        match published {
+            Ok(()) => println!("wrote {} and {}", docs.display(), readme.display()),
+            Err(e) => {
+                eprintln!("compare: cannot publish: {e}");
+                return ExitCode::FAILURE;
+            }
         }
     }
     println!("total: {:.1} s", total.as_secs_f64());

@@ -287,6 +287,8 @@ pub struct Machine {
     pub nproc: usize,
     pub uname: String,
     pub cpu: String,
+    /// `rustc -V` of the compiler on the PATH (the one cargo ran).
+    pub rustc: String,
     pub date: String,
     pub load_start: String,
 }
@@ -305,6 +307,7 @@ impl Machine {
                         .map(|(_, m)| m.trim().to_owned())
                 })
                 .unwrap_or_else(|| "unknown CPU".to_owned()),
+            rustc: command_output("rustc", &["-V"]).unwrap_or_else(|| "rustc unknown".to_owned()),
             date: command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default(),
             load_start: load_average(),
         }
@@ -387,5 +390,76 @@ pub fn markdown(rows: &[Row], run: &Run) -> String {
             );
         }
     }
+    s
+}
+
+/// The machine line of a published table: CPU, cores, kernel, compiler.
+fn machine_line(m: &Machine) -> String {
+    format!(
+        "{} · {} core{} · {} · {}",
+        m.cpu,
+        m.nproc,
+        if m.nproc == 1 { "" } else { "s" },
+        m.uname,
+        m.rustc
+    )
+}
+
+/// The `compare` block of `docs/benchmarks.md`: the command, the machine,
+/// the table of medians, the notes and what each workload does. No date:
+/// the file's history in git says when it was written.
+pub fn published(rows: &[Row], run: &Run) -> String {
+    let m = &run.machine;
+    let mut s = String::new();
+    let _ = writeln!(s, "Command: `{}`\n", run.command);
+    let _ = writeln!(s, "Machine: {}\n", machine_line(m));
+    let _ = writeln!(
+        s,
+        "Medians of {} timed run{} per member after one warm-up; the whole run took {:.0} s; load average (1, 5, 15 min) {} at the start, {} at the end.\n",
+        run.reps,
+        if run.reps == 1 { "" } else { "s" },
+        run.total_secs,
+        m.load_start,
+        load_average(),
+    );
+    s.push_str(&table(rows));
+    s.push('\n');
+    for note in target_notes(rows) {
+        let _ = writeln!(s, "{note}");
+    }
+    s.push_str("\nThe workloads:\n\n");
+    for row in rows {
+        let _ = writeln!(s, "- **{}**: {}", row.name, row.about);
+    }
+    s
+}
+
+/// The README's block: corio against its best single-thread peer on each
+/// workload the run had both for, and where the full table is.
+pub fn summary(rows: &[Row], run: &Run) -> String {
+    let mut s = String::from(
+        "| workload | corio | best single-thread peer | corio ÷ peer |\n|---|---|---|---|\n",
+    );
+    for row in rows {
+        let (Some(c), Some((peer, p)), Some(r)) =
+            (row.value(Rt::Corio), row.best_peer(), row.ratio())
+        else {
+            continue;
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} {} | {r:.2} |",
+            row.name,
+            row.unit.format(c),
+            peer.name(),
+            row.unit.format(p)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nMedians, lower is better; written by `{}` on {}. Every runtime, the two-thread rows and the targets: [docs/benchmarks.md](docs/benchmarks.md).",
+        run.command,
+        machine_line(&run.machine)
+    );
     s
 }

@@ -15,6 +15,11 @@
 //! `target/servers/results.md` and `target/servers/results.svg`. Every
 //! server it starts is killed when its measurement ends, also on an error;
 //! Ctrl-C reaches them too (they share the terminal's process group).
+//! With `--publish` the report also goes into the `servers` block of
+//! `docs/benchmarks.md`.
+
+#[path = "../compare/publish.rs"]
+mod publish;
 
 mod http;
 mod redis;
@@ -26,19 +31,17 @@ use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let quick = match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        [] => false,
-        ["--quick"] => true,
-        _ => {
-            eprintln!("usage: servers [--quick]");
-            return ExitCode::from(2);
+    let (mut quick, mut publish) = (false, false);
+    for arg in &args {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--publish" => publish = true,
+            _ => {
+                eprintln!("usage: servers [--quick] [--publish]");
+                return ExitCode::from(2);
+            }
         }
-    };
+    }
     let tools = tools::Tools::find_or_install(quick);
     let load_before = load_average();
     let mut rows = redis::run(&tools);
@@ -53,6 +56,15 @@ fn main() -> ExitCode {
     let written = std::fs::create_dir_all(&dir)
         .and_then(|()| std::fs::write(dir.join("results.md"), &markdown))
         .and_then(|()| report::write_svg(&rows, &dir.join("results.svg")));
+    let written = written.and_then(|()| {
+        if !publish {
+            return Ok(());
+        }
+        let docs = publish::workspace_root().join("docs/benchmarks.md");
+        publish::replace_block(&docs, "servers", &published(&markdown, &args))?;
+        println!("written: {}", docs.display());
+        Ok(())
+    });
     match written {
         Ok(()) => {
             println!("written: {0}/results.md, {0}/results.svg", dir.display());
@@ -116,6 +128,25 @@ fn render(tools: &tools::Tools, rows: &[report::Row], load_before: &str) -> Stri
         out.push_str(&format!("- note: {note}\n"));
     }
     out
+}
+
+/// The `servers` block of `docs/benchmarks.md`: the report without its
+/// title and date (git says when), with the command and the compiler.
+fn published(markdown: &str, args: &[String]) -> String {
+    let mut command = "cargo run --release -p corio-benches --bin servers".to_string();
+    if !args.is_empty() {
+        command.push_str(" -- ");
+        command.push_str(&args.join(" "));
+    }
+    let body: Vec<&str> = markdown
+        .lines()
+        .filter(|l| !l.starts_with("# ") && !l.starts_with("- date: "))
+        .collect();
+    format!(
+        "Command: `{command}`\n\n- compiler: {}\n{}\n",
+        shell("rustc -V"),
+        body.join("\n").trim_start()
+    )
 }
 
 /// Which load tools were found, and where.

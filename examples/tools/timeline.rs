@@ -7,14 +7,19 @@
 //! * one lane per task, in the order tasks first ran; each step is a bar,
 //!   coloured by how it ended (pending, ready, cancelled, panicked);
 //! * a lane for the loop on top: parks, timer rounds, IO polls, callbacks;
+//!   a lane under it for each pool worker that ran a job from this loop;
 //! * arrows: blue from a parent's step to its child's first step (spawn),
 //!   grey from the step or park that woke a task to its next step (wake),
-//!   orange for a wake another thread sent;
+//!   orange for a wake another thread sent and for a pool job's hand-off;
 //! * hovering a bar or an arrow shows the event (an SVG `<title>`).
 //!
 //! Time is drawn on a broken axis: busy time is to scale, and each park is a
 //! fixed-width gap labelled with how long the loop slept — otherwise a 10 ms
 //! sleep would squeeze a run of 2 µs steps into nothing.
+//!
+//! With `--svg` it writes the drawing alone, with its legend inside, as one
+//! SVG document that scales to the width it is shown at: the form the guide
+//! inlines in its chapters (`scripts/timelines.sh` makes them all).
 //!
 //! Trace Event Format is read with `serde_json` (a dev-dependency).
 
@@ -28,7 +33,7 @@ use std::process::ExitCode;
 use serde_json::Value;
 
 const USAGE: &str =
-    "usage: cargo run --example timeline -- TRACE.json > timeline.html  (--help for more)";
+    "usage: cargo run --example timeline -- [--svg] TRACE.json > timeline.html  (--help for more)";
 
 /// The width the whole axis aims for: busy time is scaled to what the parks'
 /// gaps leave of it (but never below [`MIN_BUSY_PX`]).
@@ -39,7 +44,7 @@ const PARK_PX: f64 = 36.0;
 /// The narrowest bar drawn, so that a 100 ns step is still visible.
 const MIN_BAR_PX: f64 = 2.0;
 const LANE_PX: f64 = 26.0;
-const LABEL_PX: f64 = 150.0;
+const LABEL_PX: f64 = 220.0;
 const TOP_PX: f64 = 40.0;
 /// Arrow kinds and their colours: spawn, wake, wake from another thread.
 const ARROWS: [(&str, &str); 3] = [
@@ -51,13 +56,14 @@ const ARROWS: [(&str, &str); 3] = [
 fn main() -> ExitCode {
     if help::requested(
         include_str!("timeline.rs"),
-        "TRACE.json   the trace to draw (CORIO_TRACE=TRACE.json cargo run --example gather_wait)",
+        "TRACE.json   the trace to draw (CORIO_TRACE=TRACE.json cargo run --example gather_wait)\n--svg        write one SVG document (legend included) instead of an HTML page",
     ) {
         return ExitCode::SUCCESS;
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let path = match args.as_slice() {
-        [path] => path,
+    let (path, svg_only) = match args.as_slice() {
+        [path] if path != "--svg" => (path, false),
+        [flag, path] if flag == "--svg" => (path, true),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::FAILURE;
@@ -85,7 +91,11 @@ fn main() -> ExitCode {
     let title = std::path::Path::new(path)
         .file_name()
         .map_or(path.clone(), |f| f.to_string_lossy().into_owned());
-    println!("{}", trace.render(&title));
+    if svg_only {
+        print!("{}", trace.svg(true));
+    } else {
+        println!("{}", trace.page(&title));
+    }
     ExitCode::SUCCESS
 }
 
@@ -117,6 +127,9 @@ struct Trace {
     /// Everything else on a loop's own lane (parks, timers, IO, callbacks).
     loop_bars: Vec<Bar>,
     tracks: Vec<u64>,
+    /// Each track's thread name from the trace's metadata (`corio loop 1
+    /// (main)`, `corio pool worker 2 (corio-pool-1)`).
+    track_names: HashMap<u64, String>,
     flows: Vec<Flow>,
     axis: Axis,
 }
@@ -131,9 +144,15 @@ impl Trace {
         let mut loop_bars = Vec::new();
         let mut starts: HashMap<u64, (u64, String)> = HashMap::new();
         let mut flows = Vec::new();
+        let mut track_names = HashMap::new();
         for e in events {
             let track = e["tid"].as_u64().unwrap_or(0);
             match e["ph"].as_str() {
+                Some("M") if e["name"] == "thread_name" => {
+                    if let Some(name) = e["args"]["name"].as_str() {
+                        track_names.insert(track, name.to_string());
+                    }
+                }
                 Some("X") => {
                     let start = ns(&e["ts"]);
                     let bar = Bar {
@@ -203,6 +222,7 @@ impl Trace {
             steps,
             loop_bars,
             tracks,
+            track_names,
             flows,
             axis: Axis::new(first, last, parks),
         }
@@ -231,7 +251,20 @@ impl Trace {
             .unwrap_or_else(|| self.lane_of_track(track))
     }
 
-    fn render(&self, source: &str) -> String {
+    /// The HTML page: a heading, the legend, the drawing.
+    fn page(&self, source: &str) -> String {
+        page(
+            source,
+            self.steps.len(),
+            self.flows.len(),
+            self.axis.px_per_us,
+            &self.svg(false),
+        )
+    }
+
+    /// The drawing. `standalone`: a document of its own that scales down to
+    /// its container and carries its legend (the HTML page has its own).
+    fn svg(&self, standalone: bool) -> String {
         let lanes = self.tracks.len() + self.lanes.len();
         let end = self
             .steps
@@ -241,11 +274,17 @@ impl Trace {
             .max()
             .unwrap_or(0);
         let width = LABEL_PX + self.axis.x(end) + 40.0;
-        let height = TOP_PX + lanes as f64 * LANE_PX + 40.0;
+        let legend_y = TOP_PX + lanes as f64 * LANE_PX + 24.0;
+        let height = legend_y + if standalone { 40.0 } else { 16.0 };
         let mut svg = String::new();
+        let scale = if standalone {
+            format!(r#" viewBox="0 0 {width:.0} {height:.0}" style="max-width:100%;height:auto""#)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             svg,
-            r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}" font-family="sans-serif" font-size="12">"##
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}"{scale} font-family="sans-serif" font-size="12">"##
         );
         svg.push_str("<defs>");
         for (kind, colour) in ARROWS {
@@ -259,7 +298,11 @@ impl Trace {
         for lane in 0..lanes {
             let y = TOP_PX + lane as f64 * LANE_PX;
             let label = if lane < self.tracks.len() {
-                format!("loop (track {})", self.tracks[lane])
+                let track = self.tracks[lane];
+                self.track_names
+                    .get(&track)
+                    .cloned()
+                    .unwrap_or_else(|| format!("loop (track {track})"))
             } else {
                 let ((_, id), name) = &self.lanes[lane - self.tracks.len()];
                 if name == &format!("Task-{id}") {
@@ -297,6 +340,7 @@ impl Trace {
             let colour = match bar.cat.as_str() {
                 "timer" => "#c98a1a",
                 "io" => "#2a9d8f",
+                "pool" => "#b5651d",
                 _ => "#7a5cc2",
             };
             self.bar(&mut svg, lane, bar, colour, "");
@@ -340,14 +384,11 @@ impl Trace {
                 )),
             );
         }
+        if standalone {
+            legend(&mut svg, legend_y);
+        }
         svg.push_str("</svg>\n");
-        page(
-            source,
-            self.steps.len(),
-            self.flows.len(),
-            self.axis.px_per_us,
-            &svg,
-        )
+        svg
     }
 
     fn bar(&self, svg: &mut String, lane: usize, bar: &Bar, colour: &str, class: &str) {
@@ -364,6 +405,35 @@ impl Trace {
                 describe(bar),
                 micros(bar.start.saturating_sub(self.axis.first))
             )),
+        );
+    }
+}
+
+/// The colours' meanings, in two rows under the lanes (standalone SVG).
+fn legend(svg: &mut String, y: f64) {
+    const KEYS: [(&str, &str); 12] = [
+        ("#3a6fd8", "step → pending"),
+        ("#2e9e44", "step → ready"),
+        ("#888888", "cancelled"),
+        ("#d62828", "panicked"),
+        ("#e8eef8", "park"),
+        ("#c98a1a", "timers fired"),
+        ("#2a9d8f", "IO poll"),
+        ("#7a5cc2", "callback"),
+        ("#b5651d", "pool job"),
+        ("#1d4ed8", "spawn arrow"),
+        ("#6b7280", "wake arrow"),
+        ("#ea580c", "wake from another thread"),
+    ];
+    for (i, (colour, text)) in KEYS.iter().enumerate() {
+        let x = 6.0 + (i % 6) as f64 * 190.0;
+        let row_y = y + (i / 6) as f64 * 18.0;
+        let _ = writeln!(
+            svg,
+            r##"<rect x="{x:.0}" y="{:.0}" width="12" height="12" fill="{colour}" stroke="#999" stroke-width="0.5"/><text x="{:.0}" y="{row_y:.0}">{}</text>"##,
+            row_y - 10.0,
+            x + 17.0,
+            escape(text)
         );
     }
 }
@@ -490,6 +560,7 @@ each shaded gap is one park, labelled with how long the loop slept. Hover anythi
 <span><i style="background:#c98a1a"></i>timers fired</span>
 <span><i style="background:#2a9d8f"></i>IO poll</span>
 <span><i style="background:#7a5cc2"></i>callback</span>
+<span><i style="background:#b5651d"></i>pool job</span>
 <span><i style="background:#1d4ed8"></i>spawn arrow</span>
 <span><i style="background:#6b7280"></i>wake arrow</span>
 <span><i style="background:#ea580c"></i>wake from another thread</span>
