@@ -12,8 +12,9 @@
 //! serves jobs and never returns.
 //!
 //! Each worker process has a manager thread in the pool's process that takes
-//! the next queued job — from the same kind of [`JobQueue`] the thread
-//! pool's workers take theirs from — writes it to the worker's stdin, and
+//! the next queued job — from the same kind of `JobQueue`
+//! (`executor/pool/job_queue.rs`) the thread pool's workers take theirs
+//! from — writes it to the worker's stdin, and
 //! reads the answer from its stdout (see `protocol.rs`). A worker that dies
 //! mid-job (a crash, `abort`, a signal) fails that job's future with
 //! [`WorkerError::BrokenPool`] and is replaced by a new process for the
