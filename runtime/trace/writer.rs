@@ -21,9 +21,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-use super::trace::{Batch, Record, CLOSED, FLUSH_AT, READABLE, WRITABLE};
-use super::trace_clock::Anchor;
-use super::trace_replay::{Event, FlowKind, Slice, TrackReplay};
+use super::buffer::Batch;
+use super::clock::Anchor;
+use super::record::{Record, CLOSED, FLUSH_AT, READABLE, WRITABLE};
+use super::replay::{Event, FlowKind, Slice, TrackReplay};
 use crate::event_loop::observer::{ParkWake, StepOutcome};
 
 /// The end of the file after every write; overwritten by the next one.
