@@ -138,20 +138,19 @@ impl TrackReplay {
         }
     }
 
-    /// The events of `batch`, in the order they ended.
+    /// Appends the events of `batch` to `events`, in the order they ended.
     /// The batch's names are taken; its records stay, to be reused.
-    pub(crate) fn replay(&mut self, batch: &mut Batch) -> Vec<Event> {
+    pub(crate) fn replay(&mut self, batch: &mut Batch, events: &mut Vec<Event>) {
         let (from, to) = (self.anchor, batch.anchor);
         let mut names = std::mem::take(&mut batch.names)
             .into_iter()
             .map(Some)
             .collect::<Vec<_>>();
-        let mut events = Vec::with_capacity(batch.records.len());
+        events.reserve(batch.records.len());
         for &record in &batch.records {
-            self.one(record, from, to, &mut names, &mut events);
+            self.one(record, from, to, &mut names, events);
         }
         self.anchor = to;
-        events
     }
 
     /// Replays one record; a timed one's ticks map onto nanoseconds

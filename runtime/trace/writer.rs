@@ -155,13 +155,26 @@ impl TraceFile {
 
 /// The writer thread of one file: replays, formats and writes until every
 /// sender is gone.
+///
+/// It yields the processor to the loops it serves ([`yield_to_the_loops`])
+/// and fills the spare buffers before it takes its first job, so that what
+/// a traced loop pays for tracing is its recording and little else. The
+/// events and the JSON of one batch go into two buffers kept from batch to
+/// batch: a batch's JSON is megabytes, and fresh memory for each would be
+/// page faults on every batch, taken under the same process-wide memory
+/// locks the loops' threads need.
 fn write_jobs(path: &Path, mut file: File, inbox: &mpsc::Receiver<Job>, spare: &SpareBuffers) {
+    yield_to_the_loops();
+    top_up(spare);
     let mut started = false;
     let pid = u64::from(std::process::id());
     let mut replays: HashMap<u64, TrackReplay> = HashMap::new();
     let mut next_flow = 1;
+    let mut events = Vec::new();
+    let mut chunk = Vec::new();
     while let Ok(job) = inbox.recv() {
-        let chunk = match job {
+        chunk.clear();
+        match job {
             Job::Track {
                 track,
                 label,
@@ -170,23 +183,29 @@ fn write_jobs(path: &Path, mut file: File, inbox: &mpsc::Receiver<Job>, spare: &
                 if let Some(anchor) = anchor {
                     replays.insert(track, TrackReplay::new(track, anchor));
                 }
-                track_metadata(pid, track, &label)
+                track_metadata(&mut chunk, pid, track, &label);
             }
             Job::Batch { track, mut batch } => {
                 let Some(replay) = replays.get_mut(&track) else {
                     continue;
                 };
-                let events = replay.replay(&mut batch);
-                give_back(spare, batch.records);
+                // Before the replay, which is the slow part: a loop that
+                // runs ahead takes the spare buffers faster than batches
+                // come back.
                 top_up(spare);
-                render_all(&events, pid, track, &mut next_flow)
+                events.clear();
+                replay.replay(&mut batch, &mut events);
+                give_back(spare, batch.records);
+                render_all(&mut chunk, &events, pid, track, &mut next_flow);
             }
-            Job::Events { track, events } => render_all(&events, pid, track, &mut next_flow),
+            Job::Events { track, events } => {
+                render_all(&mut chunk, &events, pid, track, &mut next_flow);
+            }
             Job::Sync(done) => {
                 let _ = done.send(());
                 continue;
             }
-        };
+        }
         if chunk.is_empty() {
             continue;
         }
@@ -199,6 +218,33 @@ fn write_jobs(path: &Path, mut file: File, inbox: &mpsc::Receiver<Job>, spare: &
             return;
         }
         started = true;
+    }
+}
+
+/// Lowers the calling thread (the writer) to the lowest scheduling
+/// priority, nice 19, so that it runs on what the loops leave over.
+///
+/// A loop records faster than its writer formats (a yielding step takes a
+/// few nanoseconds to record and over a microsecond to write out), so while
+/// a traced loop runs flat out its writer is busy too. Where there are
+/// fewer cores than busy threads (two cores and a benchmark harness, or a
+/// machine shared with others), the scheduler would split a core between
+/// them evenly, and the traced loop would run at half its speed for work
+/// that can wait. At nice 19 the writer still gets a core nobody else
+/// wants, and it cannot be starved for good: once [`BACKLOG`] batches wait,
+/// the loop blocks on the next one and the writer has the core.
+///
+/// Linux keeps the nice value per thread, which is what makes this lower
+/// the writer alone; elsewhere the same call would lower the whole
+/// process, so it is made on Linux only. A refusal (a sandbox) leaves the
+/// writer at its priority: tracing works the same, only slower under load.
+fn yield_to_the_loops() {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        // SAFETY: `setpriority` takes plain integers and changes only the
+        // scheduling priority of the calling thread (`who` 0, on Linux);
+        // its failure is reported through the return value, ignored here.
+        let _ = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 19) };
     }
 }
 
@@ -226,9 +272,8 @@ fn top_up(spare: &SpareBuffers) {
     }
 }
 
-/// The two metadata events naming a track.
-fn track_metadata(pid: u64, track: u64, label: &str) -> Vec<u8> {
-    let mut out = Vec::new();
+/// Appends the two metadata events naming a track to `out`.
+fn track_metadata(out: &mut Vec<u8>, pid: u64, track: u64, label: &str) {
     for (what, name) in [("process_name", "corio"), ("thread_name", label)] {
         if what == "thread_name" {
             out.extend_from_slice(b",\n");
@@ -236,14 +281,13 @@ fn track_metadata(pid: u64, track: u64, label: &str) -> Vec<u8> {
         out.extend_from_slice(b"{\"ph\":\"M\",\"name\":\"");
         out.extend_from_slice(what.as_bytes());
         out.extend_from_slice(b"\",\"ts\":0,\"pid\":");
-        push_u64(&mut out, pid);
+        push_u64(out, pid);
         out.extend_from_slice(b",\"tid\":");
-        push_u64(&mut out, track);
+        push_u64(out, track);
         out.extend_from_slice(b",\"args\":{\"name\":");
-        push_string(&mut out, name);
+        push_string(out, name);
         out.extend_from_slice(b"}}");
     }
-    out
 }
 
 /// Appends `chunk` to the array in `file`, leaving the file valid JSON.
@@ -259,19 +303,17 @@ fn write_chunk(file: &mut File, started: bool, chunk: &[u8]) -> io::Result<()> {
     file.flush()
 }
 
-/// `events` of `track` as JSON objects separated by commas; flows take
-/// their ids from `next_flow` (unique within the file: one writer numbers
-/// every track's arrows).
-fn render_all(events: &[Event], pid: u64, track: u64, next_flow: &mut u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(events.len() * 200);
+/// Appends `events` of `track` to `out` as JSON objects separated by
+/// commas; flows take their ids from `next_flow` (unique within the file:
+/// one writer numbers every track's arrows).
+fn render_all(out: &mut Vec<u8>, events: &[Event], pid: u64, track: u64, next_flow: &mut u64) {
     let here = Place::new(pid, track);
     for (i, event) in events.iter().enumerate() {
         if i > 0 {
             out.extend_from_slice(b",\n");
         }
-        render(&mut out, event, &here, next_flow);
+        render(out, event, &here, next_flow);
     }
-    out
 }
 
 /// Where an event is drawn: its process, its track, and the
