@@ -119,9 +119,15 @@ impl Record {
     }
 
     /// A record of no meaning, to fill a buffer with (`writer.rs`
-    /// touches new buffers before a loop gets them).
+    /// touches new buffers before a loop gets them). Its bits are not all
+    /// zero on purpose: filling fresh memory with zeros may be compiled into
+    /// a request for zeroed memory, which the allocator answers with pages
+    /// nobody has touched, leaving the page faults to the loop after all.
     pub(crate) fn blank() -> Record {
-        Record { at: 0, word: 0 }
+        Record {
+            at: u64::MAX,
+            word: u64::MAX,
+        }
     }
 
     pub(crate) fn mark(self) -> Mark {
