@@ -71,6 +71,9 @@ pub(crate) struct TraceRecorder {
     file: Arc<TraceFile>,
     track: u64,
     records: RecordBuffer,
+    /// Whether [`ticks`] reads the time-stamp counter, asked once: the
+    /// step's path tests this field rather than the process-wide answer.
+    tsc: bool,
     /// Whether the last record was a `StepEnd` (so a step beginning now
     /// follows it straight away).
     after_step: Cell<bool>,
@@ -101,6 +104,7 @@ impl TraceRecorder {
             records: RecordBuffer::new(file.empty_buffer()),
             file,
             track,
+            tsc: clock::counts_tsc(),
             after_step: Cell::new(false),
             running: Cell::new(None),
             step_flags: Cell::new(0),
@@ -176,25 +180,20 @@ impl LoopObserver for TraceRecorder {
 
     #[inline]
     fn step_begin(&self, task: &Header) {
-        if task.has_cold() {
-            self.note_name(task);
+        if task.has_cold() || !self.after_step.get() {
+            return self.step_begin_slow(task);
         }
         self.running.set(Some(task.id));
-        if self.after_step.get() {
-            self.step_flags.set(AFTER_STEP);
-        } else {
-            self.step_flags.set(0);
-            self.timed(Mark::StepBegin, task.id);
-        }
+        self.step_flags.set(AFTER_STEP);
     }
 
     #[inline]
     fn step_end(&self, task: u32, outcome: StepOutcome) {
-        let at = ticks();
-        self.running.set(None);
-        if outcome != StepOutcome::Pending {
-            self.forget_name(task);
+        if !self.tsc || outcome != StepOutcome::Pending {
+            return self.step_end_slow(task, outcome);
         }
+        let at = clock::tsc_ticks();
+        self.running.set(None);
         self.push(
             Mark::StepEnd,
             self.step_flags.get() | outcome as u8,
@@ -284,7 +283,44 @@ fn saturate(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// The uncommon cases of a step, out of line: the common one (a step that
+/// follows another step, of an unnamed task that stays pending, stamped by
+/// the time-stamp counter) is then short enough to need no stack frame.
+/// Its cost is the step's share of what tracing costs a task that yields.
 impl TraceRecorder {
+    /// A step that begins after other work (so it records its begin), or
+    /// of a task with a name.
+    #[inline(never)]
+    fn step_begin_slow(&self, task: &Header) {
+        if task.has_cold() {
+            self.note_name(task);
+        }
+        self.running.set(Some(task.id));
+        if self.after_step.get() {
+            self.step_flags.set(AFTER_STEP);
+        } else {
+            self.step_flags.set(0);
+            self.timed(Mark::StepBegin, task.id);
+        }
+    }
+
+    /// A step that finished its task, or stamped without the time-stamp
+    /// counter.
+    #[inline(never)]
+    fn step_end_slow(&self, task: u32, outcome: StepOutcome) {
+        let at = ticks();
+        self.running.set(None);
+        if outcome != StepOutcome::Pending {
+            self.forget_name(task);
+        }
+        self.push(
+            Mark::StepEnd,
+            self.step_flags.get() | outcome as u8,
+            task,
+            at,
+        );
+    }
+
     /// Task `task` finished: its name is no longer needed. Out of line:
     /// a task finishes once, and the step path stays short.
     #[cold]
