@@ -104,9 +104,9 @@ pub(crate) fn open(path: &Path) -> io::Result<Arc<TraceFile>> {
 }
 
 impl TraceFile {
-    /// A new track (a `tid`) for the calling thread, called `corio <kind>
-    /// <track> (<thread name>)`. A loop's track gives the clocks read as it
-    /// opens (`anchor`); a pool worker's track gives none.
+    /// A new track (a `tid`) for the calling thread, called
+    /// `corio <kind> <track> (<thread name>)`. A loop's track gives the
+    /// clocks read as it opens (`anchor`); a pool worker's track gives none.
     pub(crate) fn new_track(&self, kind: &str, anchor: Option<Anchor>) -> u64 {
         let track = self.tracks.fetch_add(1, Ordering::Relaxed) + 1;
         let thread = std::thread::current();
