@@ -7,7 +7,9 @@
 //! all it does on the loop's thread. When the buffer holds [`FLUSH_AT`](record::FLUSH_AT)
 //! records, and when the loop closes, the buffer goes to the file's writer
 //! thread, which replays it into slices and arrows (`replay.rs`) and
-//! writes Trace Event Format JSON (`writer.rs`).
+//! writes Trace Event Format JSON (`writer.rs`): once the loop parks, or
+//! someone waits for the file, or the batch has rested a moment, so that
+//! the writer works while the loop has nothing to do.
 //!
 //! Why so little on the loop: a task that yields takes about 12 ns per step
 //! (`yield_many` in the comparison runner), and the budget for tracing it
@@ -74,6 +76,10 @@ pub(crate) struct TraceRecorder {
     /// Whether [`ticks`] reads the time-stamp counter, asked once: the
     /// step's path tests this field rather than the process-wide answer.
     tsc: bool,
+    /// Whether a batch went to the writer since the loop last parked (the
+    /// writer lets batches rest while the loop is busy: a park says it can
+    /// write them now).
+    handed_over: Cell<bool>,
     /// Whether the last record was a `StepEnd` (so a step beginning now
     /// follows it straight away).
     after_step: Cell<bool>,
@@ -105,6 +111,7 @@ impl TraceRecorder {
             file,
             track,
             tsc: clock::counts_tsc(),
+            handed_over: Cell::new(false),
             after_step: Cell::new(false),
             running: Cell::new(None),
             step_flags: Cell::new(0),
@@ -166,6 +173,7 @@ impl TraceRecorder {
             anchor: Anchor::now(),
         };
         self.file.append(self.track, batch);
+        self.handed_over.set(true);
     }
 }
 
@@ -212,6 +220,9 @@ impl LoopObserver for TraceRecorder {
 
     fn park_begin(&self) {
         self.timed(Mark::ParkBegin, 0);
+        if self.handed_over.replace(false) {
+            self.file.idle();
+        }
     }
 
     fn park_end(&self, why: ParkWake, timeout: Option<Duration>) {

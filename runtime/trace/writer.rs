@@ -13,13 +13,13 @@
 //! overwritten by the next batch, so a program that crashes still leaves a
 //! trace that opens.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::buffer::Batch;
 use super::clock::Anchor;
@@ -38,6 +38,15 @@ const TAIL: &str = "\n]\n";
 /// program that records faster than its file is written slows down to the
 /// writer's pace rather than growing without bound.
 const BACKLOG: usize = 256;
+
+/// How long a job may rest in the writer while the loops are busy
+/// ([`write_jobs`]): how far the file may fall behind a loop that never
+/// parks.
+const REST: Duration = Duration::from_millis(100);
+
+/// How many jobs may rest in the writer at most (16 batches of records:
+/// 4 MiB); beyond that the oldest is written at once.
+const RESTING: usize = 16;
 
 /// How many empty record buffers the writer keeps ready for the loops.
 const SPARE_BUFFERS: usize = 16;
@@ -73,6 +82,8 @@ enum Job {
     Batch { track: u64, batch: Batch },
     /// Events made already (a pool worker's), written on `track`.
     Events { track: u64, events: Vec<Event> },
+    /// A loop went idle: whatever rests can be written now.
+    Idle,
     /// Answered once everything sent before it is in the file.
     Sync(mpsc::Sender<()>),
 }
@@ -138,6 +149,12 @@ impl TraceFile {
         self.send(Job::Events { track, events });
     }
 
+    /// Tells the writer a loop went idle: what rests can be written now
+    /// without slowing it.
+    pub(crate) fn idle(&self) {
+        self.send(Job::Idle);
+    }
+
     /// Waits until everything handed over so far is in the file.
     pub(crate) fn sync(&self) {
         let (done, wait) = mpsc::channel();
@@ -158,22 +175,121 @@ impl TraceFile {
 ///
 /// It yields the processor to the loops it serves ([`yield_to_the_loops`])
 /// and fills the spare buffers before it takes its first job, so that what
-/// a traced loop pays for tracing is its recording and little else. The
-/// events and the JSON of one batch go into two buffers kept from batch to
-/// batch: a batch's JSON is megabytes, and fresh memory for each would be
-/// page faults on every batch, taken under the same process-wide memory
-/// locks the loops' threads need.
-fn write_jobs(path: &Path, mut file: File, inbox: &mpsc::Receiver<Job>, spare: &SpareBuffers) {
+/// a traced loop pays for tracing is its recording and little else. For the
+/// same reason the jobs *rest* while the loops are busy, and are written
+/// when a loop goes idle (it parks), when someone waits for the file (a
+/// sync: `write_out`, a loop closing), when the oldest has rested
+/// [`REST`], or when [`RESTING`] jobs wait. A writer formatting while its
+/// loop steps slows the loop even from another core: on a host whose two
+/// cores share one physical core, or its caches and memory bandwidth, a
+/// yielding step took about 1.7 times as long with its writer busy beside
+/// it as with its writer asleep. A loop that never parks has its jobs
+/// written [`REST`] late, while it runs.
+fn write_jobs(path: &Path, file: File, inbox: &mpsc::Receiver<Job>, spare: &SpareBuffers) {
     yield_to_the_loops();
     top_up(spare);
-    let mut started = false;
-    let pid = u64::from(std::process::id());
-    let mut replays: HashMap<u64, TrackReplay> = HashMap::new();
-    let mut next_flow = 1;
-    let mut events = Vec::new();
-    let mut chunk = Vec::new();
-    while let Ok(job) = inbox.recv() {
-        chunk.clear();
+    let mut writer = Writer {
+        file,
+        started: false,
+        pid: u64::from(std::process::id()),
+        replays: HashMap::new(),
+        next_flow: 1,
+        events: Vec::new(),
+        chunk: Vec::new(),
+    };
+    let mut resting: VecDeque<Job> = VecDeque::new();
+    let mut oldest: Option<Instant> = None;
+    let outcome = loop {
+        let job = match oldest {
+            None => inbox.recv().ok(),
+            Some(since) => match inbox.recv_timeout(REST.saturating_sub(since.elapsed())) {
+                Ok(job) => Some(job),
+                Err(mpsc::RecvTimeoutError::Timeout) => Some(Job::Idle),
+                Err(mpsc::RecvTimeoutError::Disconnected) => None,
+            },
+        };
+        let Some(job) = job else {
+            break writer.write_all(&mut resting, spare);
+        };
+        let written = match job {
+            Job::Idle => writer.write_all(&mut resting, spare),
+            Job::Sync(done) => {
+                let written = writer.write_all(&mut resting, spare);
+                let _ = done.send(());
+                written
+            }
+            job => {
+                if matches!(job, Job::Batch { .. }) {
+                    // A loop that runs ahead takes the spare buffers faster
+                    // than resting batches give them back.
+                    top_up(spare);
+                }
+                resting.push_back(job);
+                oldest.get_or_insert_with(Instant::now);
+                if resting.len() > RESTING {
+                    writer.write_oldest(&mut resting, spare)
+                } else {
+                    Ok(())
+                }
+            }
+        };
+        if resting.is_empty() {
+            oldest = None;
+        }
+        if written.is_err() {
+            break written;
+        }
+    };
+    if let Err(e) = outcome {
+        eprintln!(
+            "corio: could not write the trace to {} ({e}); tracing stops",
+            path.display()
+        );
+        // Returning drops the inbox: every later send fails quietly.
+    }
+}
+
+/// What the writer thread keeps from one job to the next.
+struct Writer {
+    file: File,
+    /// Whether the array's opening `[` is in the file.
+    started: bool,
+    pid: u64,
+    replays: HashMap<u64, TrackReplay>,
+    next_flow: u64,
+    /// One batch's events and its JSON, in buffers kept from batch to
+    /// batch: a batch's JSON is megabytes, and fresh memory for each would
+    /// be page faults on every batch, taken under the same process-wide
+    /// memory locks the loops' threads need.
+    events: Vec<Event>,
+    chunk: Vec<u8>,
+}
+
+impl Writer {
+    /// Writes every resting job, oldest first.
+    fn write_all(&mut self, resting: &mut VecDeque<Job>, spare: &SpareBuffers) -> io::Result<()> {
+        while let Some(job) = resting.pop_front() {
+            self.write(job, spare)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the job that has rested longest.
+    fn write_oldest(
+        &mut self,
+        resting: &mut VecDeque<Job>,
+        spare: &SpareBuffers,
+    ) -> io::Result<()> {
+        match resting.pop_front() {
+            Some(job) => self.write(job, spare),
+            None => Ok(()),
+        }
+    }
+
+    /// Replays, formats and writes one job (a sync or an idle note has
+    /// nothing to write).
+    fn write(&mut self, job: Job, spare: &SpareBuffers) -> io::Result<()> {
+        self.chunk.clear();
         match job {
             Job::Track {
                 track,
@@ -181,43 +297,42 @@ fn write_jobs(path: &Path, mut file: File, inbox: &mpsc::Receiver<Job>, spare: &
                 anchor,
             } => {
                 if let Some(anchor) = anchor {
-                    replays.insert(track, TrackReplay::new(track, anchor));
+                    self.replays.insert(track, TrackReplay::new(track, anchor));
                 }
-                track_metadata(&mut chunk, pid, track, &label);
+                track_metadata(&mut self.chunk, self.pid, track, &label);
             }
             Job::Batch { track, mut batch } => {
-                let Some(replay) = replays.get_mut(&track) else {
-                    continue;
+                let Some(replay) = self.replays.get_mut(&track) else {
+                    return Ok(());
                 };
-                // Before the replay, which is the slow part: a loop that
-                // runs ahead takes the spare buffers faster than batches
-                // come back.
-                top_up(spare);
-                events.clear();
-                replay.replay(&mut batch, &mut events);
+                self.events.clear();
+                replay.replay(&mut batch, &mut self.events);
                 give_back(spare, batch.records);
-                render_all(&mut chunk, &events, pid, track, &mut next_flow);
+                render_all(
+                    &mut self.chunk,
+                    &self.events,
+                    self.pid,
+                    track,
+                    &mut self.next_flow,
+                );
             }
             Job::Events { track, events } => {
-                render_all(&mut chunk, &events, pid, track, &mut next_flow);
+                render_all(
+                    &mut self.chunk,
+                    &events,
+                    self.pid,
+                    track,
+                    &mut self.next_flow,
+                );
             }
-            Job::Sync(done) => {
-                let _ = done.send(());
-                continue;
-            }
+            Job::Idle | Job::Sync(_) => {}
         }
-        if chunk.is_empty() {
-            continue;
+        if self.chunk.is_empty() {
+            return Ok(());
         }
-        if let Err(e) = write_chunk(&mut file, started, &chunk) {
-            eprintln!(
-                "corio: could not write the trace to {} ({e}); tracing stops",
-                path.display()
-            );
-            // Dropping the inbox makes every later send fail quietly.
-            return;
-        }
-        started = true;
+        write_chunk(&mut self.file, self.started, &self.chunk)?;
+        self.started = true;
+        Ok(())
     }
 }
 
