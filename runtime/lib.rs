@@ -79,6 +79,7 @@ pub mod streams;
 pub mod sync;
 pub mod task;
 pub mod time;
+mod trace;
 
 pub use combinators::{
     as_completed, gather, gather_futures, gather_settled, shield, task_group, wait, AllCompleted,

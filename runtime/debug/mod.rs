@@ -1,8 +1,7 @@
 //! Debug mode: asyncio's warnings for slow steps, lost errors and tasks left
-//! pending, plus the task table of `dump_tasks` and the trace recorder
-//! (`trace.rs` records, `trace_clock.rs`, `trace_replay.rs`,
-//! `trace_writer.rs` and `trace_pool.rs` for the pool's workers) and the live task list (`inspect.rs`),
-//! each switched on on its own.
+//! pending, plus the task table of `dump_tasks` and the live task list
+//! (`inspect.rs`), each switched on on its own. The trace recorder has a
+//! folder of its own (`trace/`); `watchers.rs` attaches it to a loop.
 //!
 //! Debug mode is off by default and switched on with
 //! `EventLoop::builder().debug(true)` or the environment variable
@@ -11,12 +10,6 @@
 pub(crate) mod dump;
 #[cfg(unix)]
 pub(crate) mod inspect;
-pub(crate) mod trace;
-pub(crate) mod trace_buffer;
-pub(crate) mod trace_clock;
-pub(crate) mod trace_pool;
-pub(crate) mod trace_replay;
-pub(crate) mod trace_writer;
 pub(crate) mod watchdog;
 pub(crate) mod watchers;
 

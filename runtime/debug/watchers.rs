@@ -9,8 +9,8 @@
 use std::io;
 use std::path::PathBuf;
 
-use super::trace::TraceRecorder;
 use crate::event_loop::observer::{Both, LoopObserver};
+use crate::trace::TraceRecorder;
 
 /// What `build` must start once the loop exists (the inspector's thread).
 #[cfg(unix)]

@@ -2,7 +2,7 @@
 //!
 //! The core (`core.rs`) reports each turn, each task step, each callback,
 //! each park and each wake to an optional [`LoopObserver`]. The trace
-//! recorder (`debug/trace.rs`) is one; the core knows only this trait, so a
+//! recorder (`trace/mod.rs`) is one; the core knows only this trait, so a
 //! new watcher does not make the core import it (the design: the core owns the
 //! services it drives through a small seam of its own).
 //!

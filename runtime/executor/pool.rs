@@ -29,7 +29,7 @@ use std::thread::{JoinHandle, ThreadId};
 
 use super::future::{ExecutorError, PoolFuture};
 use crate::containment::drop_contained;
-use crate::debug::trace_pool::{self, JobTrace};
+use crate::trace::pool::{self as trace_pool, JobTrace};
 use job_queue::{JobQueue, Queued};
 
 /// A job on the queue: runs and settles its future, or cancels it.

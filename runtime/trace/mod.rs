@@ -4,17 +4,19 @@
 //! Switched on with `EventLoop::builder().trace(path)` or `CORIO_TRACE=path`.
 //! The recorder is the loop's [`LoopObserver`]: the core tells it what
 //! happens, and it appends a 16-byte [`Record`] to a per-loop buffer. That is
-//! all it does on the loop's thread. When the buffer holds [`FLUSH_AT`]
+//! all it does on the loop's thread. When the buffer holds [`FLUSH_AT`](record::FLUSH_AT)
 //! records, and when the loop closes, the buffer goes to the file's writer
-//! thread, which replays it into slices and arrows (`trace_replay.rs`) and
-//! writes Trace Event Format JSON (`trace_writer.rs`).
+//! thread, which replays it into slices and arrows (`replay.rs`) and
+//! writes Trace Event Format JSON (`writer.rs`): once the loop parks, or
+//! someone waits for the file, or the batch has rested a moment, so that
+//! the writer works while the loop has nothing to do.
 //!
 //! Why so little on the loop: a task that yields takes about 12 ns per step
 //! (`yield_many` in the comparison runner), and the budget for tracing it
 //! is one more step's worth. So
 //!
 //! * a record is stamped with the CPU's tick counter, not `Instant::now()`
-//!   (`trace_clock.rs`: 10 ns against 27 ns);
+//!   (`clock.rs`: 10 ns against 27 ns);
 //! * a step that follows another step in the same batch records no begin:
 //!   the replay starts it a nanosecond after the previous one ended, so a
 //!   step costs one clock read and one record (its end);
@@ -28,6 +30,26 @@
 //!
 //! A task's name reaches the buffer only when it is new or changed (the
 //! recorder remembers the last name it sent for each live named task).
+//!
+//! The folder is laid out so that its imports point one way, from the loop's
+//! side towards the file:
+//!
+//! * `record.rs`, the record format, and `clock.rs`, the tick counter,
+//!   import nothing of tracing: every other file reads them;
+//! * `buffer.rs` fills records on the loop and hands them over as a batch;
+//! * `replay.rs` turns a batch back into slices and arrows;
+//! * `writer.rs` owns the file and its thread, and writes what the replay
+//!   made as JSON;
+//! * `pool.rs` puts pool jobs on the same file;
+//! * this file, the recorder, ties them to the loop and is imported by none
+//!   of them.
+
+pub(crate) mod buffer;
+pub(crate) mod clock;
+pub(crate) mod pool;
+pub(crate) mod record;
+pub(crate) mod replay;
+pub(crate) mod writer;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -36,158 +58,28 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::trace_buffer::RecordBuffer;
-use super::trace_clock::{ticks, Anchor};
-use super::trace_pool;
-use super::trace_writer::{self, TraceFile};
+use self::buffer::{Batch, RecordBuffer};
+use self::clock::{ticks, Anchor};
+use self::record::{
+    Mark, Record, AFTER_STEP, CLOSED, OUTSIDE_STEP, READABLE, WOKE_ITSELF, WRITABLE,
+};
+use self::writer::TraceFile;
 use crate::event_loop::observer::{LoopObserver, ParkWake, StepOutcome};
 use crate::io::driver::Readiness;
 use crate::task::header::Header;
-
-/// Records kept in memory before the buffer is handed to the writer.
-pub(crate) const FLUSH_AT: usize = 1 << 14;
-
-/// What a [`Record`] says happened. Each mark's operand (`small`, and `at`
-/// where the mark records no time) is named in its docs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-pub(crate) enum Mark {
-    /// A turn of the cycle began.
-    IterationBegin,
-    /// The turn ended; `small` is the batch size.
-    IterationEnd,
-    /// Task `small` began a step that does not follow another step.
-    StepBegin,
-    /// Task `small`'s step ended; the flags hold the [`StepOutcome`] and
-    /// [`AFTER_STEP`], [`WOKE_ITSELF`].
-    StepEnd,
-    /// A callback began.
-    CallbackBegin,
-    /// The callback ended.
-    CallbackEnd,
-    /// The loop is about to block.
-    ParkBegin,
-    /// The park ended; `small` is the [`ParkWake`]. A `ParkTimeout` follows.
-    ParkEnd,
-    /// The timeout the park asked for, in nanoseconds, in `at` (`u64::MAX`:
-    /// none).
-    ParkTimeout,
-    /// The OS poll began.
-    IoPollBegin,
-    /// The OS poll reported socket `small` (its reactor slot) with the
-    /// readiness in the flags: [`READABLE`], [`WRITABLE`], [`CLOSED`].
-    IoEvent,
-    /// The OS poll ended; `small` is the number of socket waiters it woke.
-    IoPollEnd,
-    /// Expired timers are being collected.
-    TimersBegin,
-    /// `small` timers fired.
-    TimersEnd,
-    /// Task `small` was spawned (no time: see the module docs).
-    Spawned,
-    /// Task `small` was queued by a wake on the loop's thread (no time).
-    Woken,
-    /// Task `small` was queued by a wake from another thread (no time).
-    WokenRemotely,
-    /// Task `small` is now called `names[at]` of the batch (no time).
-    Named,
-}
-
-impl Mark {
-    const ALL: [Mark; 18] = [
-        Mark::IterationBegin,
-        Mark::IterationEnd,
-        Mark::StepBegin,
-        Mark::StepEnd,
-        Mark::CallbackBegin,
-        Mark::CallbackEnd,
-        Mark::ParkBegin,
-        Mark::ParkEnd,
-        Mark::ParkTimeout,
-        Mark::IoPollBegin,
-        Mark::IoEvent,
-        Mark::IoPollEnd,
-        Mark::TimersBegin,
-        Mark::TimersEnd,
-        Mark::Spawned,
-        Mark::Woken,
-        Mark::WokenRemotely,
-        Mark::Named,
-    ];
-}
-
-/// A `StepEnd` flag: the step began straight after the previous step ended
-/// (no `StepBegin` was recorded; the replay starts it 1 ns after that end).
-pub(crate) const AFTER_STEP: u8 = 1 << 2;
-/// A `StepEnd` flag: the task woke itself during the step (a yield), which
-/// would otherwise take a `Woken` record of its own.
-pub(crate) const WOKE_ITSELF: u8 = 1 << 3;
-/// A flag of an untimed mark (a spawn, a wake): no step was running when it
-/// happened, so it came from the loop itself (the turn, an IO poll, the
-/// injection queue), not from a step.
-pub(crate) const OUTSIDE_STEP: u8 = 1 << 4;
-/// An `IoEvent` flag: the socket was readable.
-pub(crate) const READABLE: u8 = 1;
-/// An `IoEvent` flag: the socket was writable.
-pub(crate) const WRITABLE: u8 = 1 << 1;
-/// An `IoEvent` flag: the socket was closed (either way) or in error.
-pub(crate) const CLOSED: u8 = 1 << 2;
-/// The `StepEnd` flags that hold the [`StepOutcome`].
-pub(crate) const OUTCOME_BITS: u8 = 0b11;
-
-/// One entry of the buffer, 16 bytes: a time in ticks (`trace_clock.rs`),
-/// or the operand of a mark that records no time, and one word packing the
-/// mark, its flags and a 32-bit operand.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Record {
-    pub(crate) at: u64,
-    word: u64,
-}
-
-impl Record {
-    #[inline]
-    pub(crate) fn new(mark: Mark, flags: u8, small: u32, at: u64) -> Record {
-        Record {
-            at,
-            word: u64::from(small) << 32 | u64::from(flags) << 8 | mark as u64,
-        }
-    }
-
-    /// A record of no meaning, to fill a buffer with (`trace_writer.rs`
-    /// touches new buffers before a loop gets them).
-    pub(crate) fn blank() -> Record {
-        Record { at: 0, word: 0 }
-    }
-
-    pub(crate) fn mark(self) -> Mark {
-        Mark::ALL[usize::from(self.word as u8)]
-    }
-
-    pub(crate) fn flags(self) -> u8 {
-        (self.word >> 8) as u8
-    }
-
-    /// The task, or the mark's small count.
-    pub(crate) fn small(self) -> u32 {
-        (self.word >> 32) as u32
-    }
-}
-
-/// What a loop hands to its file's writer: its records since the last
-/// batch, the names they refer to, and the clocks read when it was handed
-/// over (the end of its time span; the previous batch's anchor is the start).
-#[derive(Debug)]
-pub(crate) struct Batch {
-    pub(crate) records: Vec<Record>,
-    pub(crate) names: Vec<String>,
-    pub(crate) anchor: Anchor,
-}
 
 /// The recorder of one loop. See the module docs.
 pub(crate) struct TraceRecorder {
     file: Arc<TraceFile>,
     track: u64,
     records: RecordBuffer,
+    /// Whether [`ticks`] reads the time-stamp counter, asked once: the
+    /// step's path tests this field rather than the process-wide answer.
+    tsc: bool,
+    /// Whether a batch went to the writer since the loop last parked (the
+    /// writer lets batches rest while the loop is busy: a park says it can
+    /// write them now).
+    handed_over: Cell<bool>,
     /// Whether the last record was a `StepEnd` (so a step beginning now
     /// follows it straight away).
     after_step: Cell<bool>,
@@ -211,13 +103,15 @@ impl TraceRecorder {
     /// A recorder writing into `path` (shared with the other loops of this
     /// process that trace into the same path, each on its own track).
     pub(crate) fn open(path: &Path) -> io::Result<TraceRecorder> {
-        let file = trace_writer::open(path)?;
+        let file = writer::open(path)?;
         let track = file.new_track("loop", Some(Anchor::now()));
-        trace_pool::loop_traced_on_this_thread(&file, track);
+        pool::loop_traced_on_this_thread(&file, track);
         Ok(TraceRecorder {
             records: RecordBuffer::new(file.empty_buffer()),
             file,
             track,
+            tsc: clock::counts_tsc(),
+            handed_over: Cell::new(false),
             after_step: Cell::new(false),
             running: Cell::new(None),
             step_flags: Cell::new(0),
@@ -279,6 +173,7 @@ impl TraceRecorder {
             anchor: Anchor::now(),
         };
         self.file.append(self.track, batch);
+        self.handed_over.set(true);
     }
 }
 
@@ -293,25 +188,20 @@ impl LoopObserver for TraceRecorder {
 
     #[inline]
     fn step_begin(&self, task: &Header) {
-        if task.has_cold() {
-            self.note_name(task);
+        if task.has_cold() || !self.after_step.get() {
+            return self.step_begin_slow(task);
         }
         self.running.set(Some(task.id));
-        if self.after_step.get() {
-            self.step_flags.set(AFTER_STEP);
-        } else {
-            self.step_flags.set(0);
-            self.timed(Mark::StepBegin, task.id);
-        }
+        self.step_flags.set(AFTER_STEP);
     }
 
     #[inline]
     fn step_end(&self, task: u32, outcome: StepOutcome) {
-        let at = ticks();
-        self.running.set(None);
-        if outcome != StepOutcome::Pending {
-            self.forget_name(task);
+        if !self.tsc || outcome != StepOutcome::Pending {
+            return self.step_end_slow(task, outcome);
         }
+        let at = clock::tsc_ticks();
+        self.running.set(None);
         self.push(
             Mark::StepEnd,
             self.step_flags.get() | outcome as u8,
@@ -330,6 +220,9 @@ impl LoopObserver for TraceRecorder {
 
     fn park_begin(&self) {
         self.timed(Mark::ParkBegin, 0);
+        if self.handed_over.replace(false) {
+            self.file.idle();
+        }
     }
 
     fn park_end(&self, why: ParkWake, timeout: Option<Duration>) {
@@ -388,7 +281,7 @@ impl LoopObserver for TraceRecorder {
     }
 
     fn close(&self) {
-        trace_pool::loop_closed_on_this_thread(&self.file, self.track);
+        pool::loop_closed_on_this_thread(&self.file, self.track);
         self.flush();
         self.names.borrow_mut().sent.clear();
         // The trace is complete in the file when the loop's close returns.
@@ -401,7 +294,44 @@ fn saturate(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// The uncommon cases of a step, out of line: the common one (a step that
+/// follows another step, of an unnamed task that stays pending, stamped by
+/// the time-stamp counter) is then short enough to need no stack frame.
+/// Its cost is the step's share of what tracing costs a task that yields.
 impl TraceRecorder {
+    /// A step that begins after other work (so it records its begin), or
+    /// of a task with a name.
+    #[inline(never)]
+    fn step_begin_slow(&self, task: &Header) {
+        if task.has_cold() {
+            self.note_name(task);
+        }
+        self.running.set(Some(task.id));
+        if self.after_step.get() {
+            self.step_flags.set(AFTER_STEP);
+        } else {
+            self.step_flags.set(0);
+            self.timed(Mark::StepBegin, task.id);
+        }
+    }
+
+    /// A step that finished its task, or stamped without the time-stamp
+    /// counter.
+    #[inline(never)]
+    fn step_end_slow(&self, task: u32, outcome: StepOutcome) {
+        let at = ticks();
+        self.running.set(None);
+        if outcome != StepOutcome::Pending {
+            self.forget_name(task);
+        }
+        self.push(
+            Mark::StepEnd,
+            self.step_flags.get() | outcome as u8,
+            task,
+            at,
+        );
+    }
+
     /// Task `task` finished: its name is no longer needed. Out of line:
     /// a task finishes once, and the step path stays short.
     #[cold]

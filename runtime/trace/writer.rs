@@ -13,17 +13,18 @@
 //! overwritten by the next batch, so a program that crashes still leaves a
 //! trace that opens.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use super::trace::{Batch, Record, CLOSED, FLUSH_AT, READABLE, WRITABLE};
-use super::trace_clock::Anchor;
-use super::trace_replay::{Event, FlowKind, Slice, TrackReplay};
+use super::buffer::Batch;
+use super::clock::Anchor;
+use super::record::{Record, CLOSED, FLUSH_AT, READABLE, WRITABLE};
+use super::replay::{Event, FlowKind, Slice, TrackReplay};
 use crate::event_loop::observer::{ParkWake, StepOutcome};
 
 /// The end of the file after every write; overwritten by the next one.
@@ -37,6 +38,15 @@ const TAIL: &str = "\n]\n";
 /// program that records faster than its file is written slows down to the
 /// writer's pace rather than growing without bound.
 const BACKLOG: usize = 256;
+
+/// How long a job may rest in the writer while the loops are busy
+/// ([`write_jobs`]): how far the file may fall behind a loop that never
+/// parks.
+const REST: Duration = Duration::from_millis(100);
+
+/// How many jobs may rest in the writer at most (16 batches of records:
+/// 4 MiB); beyond that the oldest is written at once.
+const RESTING: usize = 16;
 
 /// How many empty record buffers the writer keeps ready for the loops.
 const SPARE_BUFFERS: usize = 16;
@@ -72,6 +82,8 @@ enum Job {
     Batch { track: u64, batch: Batch },
     /// Events made already (a pool worker's), written on `track`.
     Events { track: u64, events: Vec<Event> },
+    /// A loop went idle: whatever rests can be written now.
+    Idle,
     /// Answered once everything sent before it is in the file.
     Sync(mpsc::Sender<()>),
 }
@@ -103,9 +115,9 @@ pub(crate) fn open(path: &Path) -> io::Result<Arc<TraceFile>> {
 }
 
 impl TraceFile {
-    /// A new track (a `tid`) for the calling thread, called `corio <kind>
-    /// <track> (<thread name>)`. A loop's track gives the clocks read as it
-    /// opens (`anchor`); a pool worker's track gives none.
+    /// A new track (a `tid`) for the calling thread, called
+    /// `corio <kind> <track> (<thread name>)`. A loop's track gives the
+    /// clocks read as it opens (`anchor`); a pool worker's track gives none.
     pub(crate) fn new_track(&self, kind: &str, anchor: Option<Anchor>) -> u64 {
         let track = self.tracks.fetch_add(1, Ordering::Relaxed) + 1;
         let thread = std::thread::current();
@@ -137,6 +149,12 @@ impl TraceFile {
         self.send(Job::Events { track, events });
     }
 
+    /// Tells the writer a loop went idle: what rests can be written now
+    /// without slowing it.
+    pub(crate) fn idle(&self) {
+        self.send(Job::Idle);
+    }
+
     /// Waits until everything handed over so far is in the file.
     pub(crate) fn sync(&self) {
         let (done, wait) = mpsc::channel();
@@ -154,50 +172,194 @@ impl TraceFile {
 
 /// The writer thread of one file: replays, formats and writes until every
 /// sender is gone.
-fn write_jobs(path: &Path, mut file: File, inbox: &mpsc::Receiver<Job>, spare: &SpareBuffers) {
-    let mut started = false;
-    let pid = u64::from(std::process::id());
-    let mut replays: HashMap<u64, TrackReplay> = HashMap::new();
-    let mut next_flow = 1;
-    while let Ok(job) = inbox.recv() {
-        let chunk = match job {
+///
+/// It yields the processor to the loops it serves ([`yield_to_the_loops`])
+/// and fills the spare buffers before it takes its first job, so that what
+/// a traced loop pays for tracing is its recording and little else. For the
+/// same reason the jobs *rest* while the loops are busy, and are written
+/// when a loop goes idle (it parks), when someone waits for the file (a
+/// sync: `write_out`, a loop closing), when the oldest has rested
+/// [`REST`], or when [`RESTING`] jobs wait. A writer formatting while its
+/// loop steps slows the loop even from another core: on a host whose two
+/// cores share one physical core, or its caches and memory bandwidth, a
+/// yielding step took about 1.7 times as long with its writer busy beside
+/// it as with its writer asleep. A loop that never parks has its jobs
+/// written [`REST`] late, while it runs.
+fn write_jobs(path: &Path, file: File, inbox: &mpsc::Receiver<Job>, spare: &SpareBuffers) {
+    yield_to_the_loops();
+    top_up(spare);
+    let mut writer = Writer {
+        file,
+        started: false,
+        pid: u64::from(std::process::id()),
+        replays: HashMap::new(),
+        next_flow: 1,
+        events: Vec::new(),
+        chunk: Vec::new(),
+    };
+    let mut resting: VecDeque<Job> = VecDeque::new();
+    let mut oldest: Option<Instant> = None;
+    let outcome = loop {
+        let job = match oldest {
+            None => inbox.recv().ok(),
+            Some(since) => match inbox.recv_timeout(REST.saturating_sub(since.elapsed())) {
+                Ok(job) => Some(job),
+                Err(mpsc::RecvTimeoutError::Timeout) => Some(Job::Idle),
+                Err(mpsc::RecvTimeoutError::Disconnected) => None,
+            },
+        };
+        let Some(job) = job else {
+            break writer.write_all(&mut resting, spare);
+        };
+        let written = match job {
+            Job::Idle => writer.write_all(&mut resting, spare),
+            Job::Sync(done) => {
+                let written = writer.write_all(&mut resting, spare);
+                let _ = done.send(());
+                written
+            }
+            job => {
+                if matches!(job, Job::Batch { .. }) {
+                    // A loop that runs ahead takes the spare buffers faster
+                    // than resting batches give them back.
+                    top_up(spare);
+                }
+                resting.push_back(job);
+                oldest.get_or_insert_with(Instant::now);
+                if resting.len() > RESTING {
+                    writer.write_oldest(&mut resting, spare)
+                } else {
+                    Ok(())
+                }
+            }
+        };
+        if resting.is_empty() {
+            oldest = None;
+        }
+        if written.is_err() {
+            break written;
+        }
+    };
+    if let Err(e) = outcome {
+        eprintln!(
+            "corio: could not write the trace to {} ({e}); tracing stops",
+            path.display()
+        );
+        // Returning drops the inbox: every later send fails quietly.
+    }
+}
+
+/// What the writer thread keeps from one job to the next.
+struct Writer {
+    file: File,
+    /// Whether the array's opening `[` is in the file.
+    started: bool,
+    pid: u64,
+    replays: HashMap<u64, TrackReplay>,
+    next_flow: u64,
+    /// One batch's events and its JSON, in buffers kept from batch to
+    /// batch: a batch's JSON is megabytes, and fresh memory for each would
+    /// be page faults on every batch, taken under the same process-wide
+    /// memory locks the loops' threads need.
+    events: Vec<Event>,
+    chunk: Vec<u8>,
+}
+
+impl Writer {
+    /// Writes every resting job, oldest first.
+    fn write_all(&mut self, resting: &mut VecDeque<Job>, spare: &SpareBuffers) -> io::Result<()> {
+        while let Some(job) = resting.pop_front() {
+            self.write(job, spare)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the job that has rested longest.
+    fn write_oldest(
+        &mut self,
+        resting: &mut VecDeque<Job>,
+        spare: &SpareBuffers,
+    ) -> io::Result<()> {
+        match resting.pop_front() {
+            Some(job) => self.write(job, spare),
+            None => Ok(()),
+        }
+    }
+
+    /// Replays, formats and writes one job (a sync or an idle note has
+    /// nothing to write).
+    fn write(&mut self, job: Job, spare: &SpareBuffers) -> io::Result<()> {
+        self.chunk.clear();
+        match job {
             Job::Track {
                 track,
                 label,
                 anchor,
             } => {
                 if let Some(anchor) = anchor {
-                    replays.insert(track, TrackReplay::new(track, anchor));
+                    self.replays.insert(track, TrackReplay::new(track, anchor));
                 }
-                track_metadata(pid, track, &label)
+                track_metadata(&mut self.chunk, self.pid, track, &label);
             }
             Job::Batch { track, mut batch } => {
-                let Some(replay) = replays.get_mut(&track) else {
-                    continue;
+                let Some(replay) = self.replays.get_mut(&track) else {
+                    return Ok(());
                 };
-                let events = replay.replay(&mut batch);
+                self.events.clear();
+                replay.replay(&mut batch, &mut self.events);
                 give_back(spare, batch.records);
-                top_up(spare);
-                render_all(&events, pid, track, &mut next_flow)
+                render_all(
+                    &mut self.chunk,
+                    &self.events,
+                    self.pid,
+                    track,
+                    &mut self.next_flow,
+                );
             }
-            Job::Events { track, events } => render_all(&events, pid, track, &mut next_flow),
-            Job::Sync(done) => {
-                let _ = done.send(());
-                continue;
+            Job::Events { track, events } => {
+                render_all(
+                    &mut self.chunk,
+                    &events,
+                    self.pid,
+                    track,
+                    &mut self.next_flow,
+                );
             }
-        };
-        if chunk.is_empty() {
-            continue;
+            Job::Idle | Job::Sync(_) => {}
         }
-        if let Err(e) = write_chunk(&mut file, started, &chunk) {
-            eprintln!(
-                "corio: could not write the trace to {} ({e}); tracing stops",
-                path.display()
-            );
-            // Dropping the inbox makes every later send fail quietly.
-            return;
+        if self.chunk.is_empty() {
+            return Ok(());
         }
-        started = true;
+        write_chunk(&mut self.file, self.started, &self.chunk)?;
+        self.started = true;
+        Ok(())
+    }
+}
+
+/// Lowers the calling thread (the writer) to the lowest scheduling
+/// priority, nice 19, so that it runs on what the loops leave over.
+///
+/// A loop records faster than its writer formats (a yielding step takes a
+/// few nanoseconds to record and over a microsecond to write out), so while
+/// a traced loop runs flat out its writer is busy too. Where there are
+/// fewer cores than busy threads (two cores and a benchmark harness, or a
+/// machine shared with others), the scheduler would split a core between
+/// them evenly, and the traced loop would run at half its speed for work
+/// that can wait. At nice 19 the writer still gets a core nobody else
+/// wants, and it cannot be starved for good: once [`BACKLOG`] batches wait,
+/// the loop blocks on the next one and the writer has the core.
+///
+/// Linux keeps the nice value per thread, which is what makes this lower
+/// the writer alone; elsewhere the same call would lower the whole
+/// process, so it is made on Linux only. A refusal (a sandbox) leaves the
+/// writer at its priority: tracing works the same, only slower under load.
+fn yield_to_the_loops() {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        // SAFETY: `setpriority` takes plain integers and changes only the
+        // scheduling priority of the calling thread (`who` 0, on Linux);
+        // its failure is reported through the return value, ignored here.
+        let _ = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 19) };
     }
 }
 
@@ -225,9 +387,8 @@ fn top_up(spare: &SpareBuffers) {
     }
 }
 
-/// The two metadata events naming a track.
-fn track_metadata(pid: u64, track: u64, label: &str) -> Vec<u8> {
-    let mut out = Vec::new();
+/// Appends the two metadata events naming a track to `out`.
+fn track_metadata(out: &mut Vec<u8>, pid: u64, track: u64, label: &str) {
     for (what, name) in [("process_name", "corio"), ("thread_name", label)] {
         if what == "thread_name" {
             out.extend_from_slice(b",\n");
@@ -235,14 +396,13 @@ fn track_metadata(pid: u64, track: u64, label: &str) -> Vec<u8> {
         out.extend_from_slice(b"{\"ph\":\"M\",\"name\":\"");
         out.extend_from_slice(what.as_bytes());
         out.extend_from_slice(b"\",\"ts\":0,\"pid\":");
-        push_u64(&mut out, pid);
+        push_u64(out, pid);
         out.extend_from_slice(b",\"tid\":");
-        push_u64(&mut out, track);
+        push_u64(out, track);
         out.extend_from_slice(b",\"args\":{\"name\":");
-        push_string(&mut out, name);
+        push_string(out, name);
         out.extend_from_slice(b"}}");
     }
-    out
 }
 
 /// Appends `chunk` to the array in `file`, leaving the file valid JSON.
@@ -258,19 +418,17 @@ fn write_chunk(file: &mut File, started: bool, chunk: &[u8]) -> io::Result<()> {
     file.flush()
 }
 
-/// `events` of `track` as JSON objects separated by commas; flows take
-/// their ids from `next_flow` (unique within the file: one writer numbers
-/// every track's arrows).
-fn render_all(events: &[Event], pid: u64, track: u64, next_flow: &mut u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(events.len() * 200);
+/// Appends `events` of `track` to `out` as JSON objects separated by
+/// commas; flows take their ids from `next_flow` (unique within the file:
+/// one writer numbers every track's arrows).
+fn render_all(out: &mut Vec<u8>, events: &[Event], pid: u64, track: u64, next_flow: &mut u64) {
     let here = Place::new(pid, track);
     for (i, event) in events.iter().enumerate() {
         if i > 0 {
             out.extend_from_slice(b",\n");
         }
-        render(&mut out, event, &here, next_flow);
+        render(out, event, &here, next_flow);
     }
-    out
 }
 
 /// Where an event is drawn: its process, its track, and the

@@ -66,6 +66,37 @@ pub(crate) fn ticks() -> u64 {
     now_ns()
 }
 
+/// Whether [`ticks`] reads the time-stamp counter (so [`tsc_ticks`]
+/// reads the same clock).
+pub(crate) fn counts_tsc() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        invariant_tsc()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The tick counter for a caller that asked [`counts_tsc`] once and keeps
+/// the answer where its hot path tests it: it reads the time-stamp counter
+/// without asking again, so it is [`ticks`] only where that answer was
+/// `true` (on other targets it is [`now_ns`], as [`ticks`] is there).
+#[inline]
+pub(crate) fn tsc_ticks() -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: `rdtsc` exists on every x86-64 CPU, reads a counter and
+        // has no other effect.
+        unsafe { core::arch::x86_64::_rdtsc() }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        now_ns()
+    }
+}
+
 /// The two clocks read together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Anchor {

@@ -13,15 +13,15 @@
 //!
 //! The wake that follows a job is the loop's: it appears as a "wake from
 //! another thread" arrow from the slice in which the loop took it in (the
-//! turn, or the IO poll of a park; `trace_replay.rs`).
+//! turn, or the IO poll of a park; `replay.rs`).
 //! One thread that opens two traced loops notes the later one.
 
 use std::cell::RefCell;
 use std::sync::{Arc, Weak};
 
-use super::trace_clock::now_ns;
-use super::trace_replay::{Event, FlowKind, Slice};
-use super::trace_writer::TraceFile;
+use super::clock::now_ns;
+use super::replay::{Event, FlowKind, Slice};
+use super::writer::TraceFile;
 
 thread_local! {
     /// The traced loop open on this thread: its file and track.

@@ -1,12 +1,12 @@
 //! Replaying a loop's records into slices and arrows, on the writer thread.
 //!
-//! The recorder (`trace.rs`) keeps the loop's side cheap by writing down
+//! The recorder (`mod.rs`) keeps the loop's side cheap by writing down
 //! only what it cannot know later: marks in order, a tick count where a time
 //! matters. Everything else is worked out here, one [`TrackReplay`] per loop
 //! track, carried from one batch to the next:
 //!
 //! * times: each batch's ticks become nanoseconds between the anchor of the
-//!   previous batch and its own (`trace_clock.rs`);
+//!   previous batch and its own (`clock.rs`);
 //! * nesting: a begin mark pushes onto a stack, an end mark pops it and makes
 //!   a *slice* (a turn encloses its park, timers and steps; a park its poll);
 //!   a step that began straight after another starts 1 ns after it ended;
@@ -27,8 +27,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use super::trace::{Batch, Mark, Record, AFTER_STEP, OUTCOME_BITS, OUTSIDE_STEP, WOKE_ITSELF};
-use super::trace_clock::Anchor;
+use super::buffer::Batch;
+use super::clock::Anchor;
+use super::record::{Mark, Record, AFTER_STEP, OUTCOME_BITS, OUTSIDE_STEP, WOKE_ITSELF};
 use crate::event_loop::observer::{ParkWake, StepOutcome};
 
 /// What a slice on the timeline was.
@@ -137,20 +138,19 @@ impl TrackReplay {
         }
     }
 
-    /// The events of `batch`, in the order they ended.
+    /// Appends the events of `batch` to `events`, in the order they ended.
     /// The batch's names are taken; its records stay, to be reused.
-    pub(crate) fn replay(&mut self, batch: &mut Batch) -> Vec<Event> {
+    pub(crate) fn replay(&mut self, batch: &mut Batch, events: &mut Vec<Event>) {
         let (from, to) = (self.anchor, batch.anchor);
         let mut names = std::mem::take(&mut batch.names)
             .into_iter()
             .map(Some)
             .collect::<Vec<_>>();
-        let mut events = Vec::with_capacity(batch.records.len());
+        events.reserve(batch.records.len());
         for &record in &batch.records {
-            self.one(record, from, to, &mut names, &mut events);
+            self.one(record, from, to, &mut names, events);
         }
         self.anchor = to;
-        events
     }
 
     /// Replays one record; a timed one's ticks map onto nanoseconds

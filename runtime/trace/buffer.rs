@@ -9,7 +9,18 @@
 
 use std::cell::{Cell, UnsafeCell};
 
-use super::trace::{Record, FLUSH_AT};
+use super::clock::Anchor;
+use super::record::{Record, FLUSH_AT};
+
+/// What a loop hands to its file's writer: its records since the last
+/// batch, the names they refer to, and the clocks read when it was handed
+/// over (the end of its time span; the previous batch's anchor is the start).
+#[derive(Debug)]
+pub(crate) struct Batch {
+    pub(crate) records: Vec<Record>,
+    pub(crate) names: Vec<String>,
+    pub(crate) anchor: Anchor,
+}
 
 /// See the module docs.
 pub(crate) struct RecordBuffer {
@@ -76,7 +87,7 @@ fn room_for_a_batch(mut records: Vec<Record>) -> Vec<Record> {
 #[cfg(test)]
 mod tests {
     use super::RecordBuffer;
-    use crate::debug::trace::{Mark, Record, FLUSH_AT};
+    use crate::trace::record::{Mark, Record, FLUSH_AT};
 
     #[test]
     fn records_come_back_in_order_and_a_full_buffer_says_so() {
