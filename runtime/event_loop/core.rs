@@ -419,7 +419,7 @@ impl LoopCore {
         while let Some(next) = scheduler.pop() {
             match next {
                 Runnable::Task(task) => {
-                    harness::run_task(scheduler, task);
+                    self.step(task);
                 }
                 Runnable::Callback(cb) => drop_contained("dropping a callback at close", cb),
             }

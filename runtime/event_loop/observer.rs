@@ -1,7 +1,8 @@
 //! The loop's observer seam: what the run-once cycle tells a watcher.
 //!
-//! The core (`core.rs`) reports each turn, each task step, each callback,
-//! each park and each wake to an optional [`LoopObserver`]. The trace
+//! The cycle (`core.rs`) reports each turn, each task step, each callback,
+//! each park and each IO poll, and the scheduler (`scheduler.rs`) each spawn
+//! and each wake, to an optional [`LoopObserver`]. The trace
 //! recorder (`trace/mod.rs`) is one; the core knows only this trait, so a
 //! new watcher does not make the core import it (the design: the core owns the
 //! services it drives through a small seam of its own).

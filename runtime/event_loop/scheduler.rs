@@ -5,8 +5,8 @@
 //! that part off the loop on purpose: everything a task needs from its loop
 //! — be queued when woken, leave the registry when done, queue a
 //! done-callback — is here, and nothing else is. The wakers
-//! (`task/waker.rs`) and the task harness (`task/harness.rs`) import this
-//! file and never the loop's core (`core.rs`), which owns a `Scheduler` and
+//! (`task/waker.rs`, through the thread-local context) and the task harness
+//! (`task/harness.rs`) reach this type and never the loop's core (`core.rs`), which owns a `Scheduler` and
 //! drives it: the core imports the tasks, the tasks do not import the core.
 //!
 //! What it holds:

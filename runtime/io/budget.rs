@@ -10,8 +10,9 @@
 //! costs nothing: the task is about to wait anyway.
 //!
 //! The budget lives in the loop's [`Reactor`](super::reactor::Reactor), which
-//! every registration already holds, so spending it needs no lookup of the
-//! running loop; the loop refills it before each task step.
+//! every registration already holds (`poll_io` has checked that the socket's
+//! loop is the running one before it spends), and the loop refills it before
+//! it runs each task entry of its ready queue.
 
 use std::cell::Cell;
 

@@ -38,9 +38,9 @@
 //! type) and the [`TaskRef`] type (a counted reference to a header) are
 //! defined beside the header because everything about a task names them: the
 //! cold part stores done-callbacks that receive a `TaskRef`, the harness hands
-//! one out, the registry and the dump hold them. Defined here, they tie no
-//! other file of `task/` into a circle; `task_ref.rs` adds what a `TaskRef`
-//! tells (id, name, state, …).
+//! one to each done-callback, `all_tasks` and the dump hand them out. Defined
+//! here, they tie no other file of `task/` into a circle; `task_ref.rs` adds
+//! what a `TaskRef` tells (id, name, state, …).
 
 use std::any::Any;
 use std::cell::Cell;

@@ -2,7 +2,8 @@
 //!
 //! The life of a task, file by file:
 //!
-//! 1. `spawn` (this file) allocates one `raw::TaskCell` — header plus
+//! 1. `spawn` (this file) hands the future to the running loop's
+//!    `Scheduler::spawn`, which allocates one `raw::TaskCell` — header plus
 //!    future — registers it (`registry`) and pushes it on the ready queue.
 //!    It does not poll it: tasks start in creation order, at the loop's next turn.
 //! 2. The loop pops it and calls `harness::run_task`, which polls the future
